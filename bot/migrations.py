@@ -1,0 +1,84 @@
+"""The schema, as an ordered list of migrations.
+
+Each migration runs with its version bump in one transaction, so a migration that
+fails stays pending and the database is left as it was. Never edit a migration that
+has shipped: add the next one.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the statements archive, what each names, chats and their subscriptions.
+    """
+    CREATE TABLE statements (
+        id INTEGER PRIMARY KEY,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        text TEXT NOT NULL,
+        url TEXT,
+        source TEXT NOT NULL,
+        published_at TEXT,
+        fetched_at TEXT NOT NULL,
+        sort_at TEXT NOT NULL,
+        imcwp INTEGER NOT NULL DEFAULT 0,
+        meeting INTEGER
+    );
+    CREATE INDEX statements_by_time ON statements (sort_at, id);
+    CREATE INDEX statements_by_meeting ON statements (imcwp, meeting, sort_at, id);
+
+    CREATE TABLE statement_parties (
+        party_id TEXT NOT NULL,
+        sort_at TEXT NOT NULL,
+        statement_id INTEGER NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (party_id, sort_at, statement_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX statement_parties_by_statement ON statement_parties (statement_id);
+
+    CREATE TABLE statement_ambiguous (
+        statement_id INTEGER NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
+        token TEXT NOT NULL,
+        PRIMARY KEY (statement_id, token)
+    ) WITHOUT ROWID;
+
+    CREATE VIRTUAL TABLE statements_fts USING fts5 (
+        text, content = 'statements', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER statements_fts_insert AFTER INSERT ON statements BEGIN
+        INSERT INTO statements_fts (rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER statements_fts_delete AFTER DELETE ON statements BEGIN
+        INSERT INTO statements_fts (statements_fts, rowid, text)
+        VALUES ('delete', old.id, old.text);
+    END;
+
+    CREATE TABLE chats (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        thread_id TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        UNIQUE (platform, chat_id, thread_id)
+    );
+
+    CREATE TABLE subscriptions (
+        chat INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (chat, kind, value)
+    ) WITHOUT ROWID;
+    CREATE INDEX subscriptions_by_target ON subscriptions (kind, value);
+
+    CREATE TABLE chat_settings (
+        chat INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (chat, key)
+    ) WITHOUT ROWID;
+    """,
+)
+
+LATEST_VERSION = len(MIGRATIONS)

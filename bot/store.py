@@ -1,0 +1,399 @@
+"""The one place that speaks SQL.
+
+One aiosqlite connection per process; writes go through `BEGIN IMMEDIATE` under a
+lock, so a second process (a one-off `partywire ingest` beside the running bot)
+waits its turn through SQLite's busy timeout instead of failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+from bot.migrations import LATEST_VERSION, MIGRATIONS
+from bot.models import Chat, ChatAddress, RawStatement, Recognition, Statement, Subscription
+from bot.normalise import clean_text, dedupe_key
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+_CHUNK = 500
+"""Rows per `IN (...)` list: far below SQLite's variable limit, large enough to be cheap."""
+
+
+class DatabaseTooNew(RuntimeError):
+    """The file was written by a newer Partywire; opening it could damage it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recognised:
+    """A statement from a source, with what its text names: the unit the store accepts."""
+
+    raw: RawStatement
+    recognition: Recognition
+
+
+def to_text(moment: datetime | None) -> str | None:
+    """Times are stored as UTC ISO 8601 text, so that their text order is their time order."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_text(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _marks(count: int) -> str:
+    return ",".join("?" * count)
+
+
+class Store:
+    """Statements, what they name, chats and subscriptions."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, path: str | Path) -> AsyncIterator[Store]:
+        """Open (creating if need be) and migrate the database; close it on exit."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            for pragma in (
+                f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA foreign_keys = ON",
+            ):
+                await db.execute(pragma)
+            store = cls(db)
+            await store.migrate()
+            yield store
+        finally:
+            await db.close()
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone()
+        return version
+
+    async def migrate(self) -> int:
+        """Bring the schema up to date; refuse a database newer than this code."""
+        async with self._write_lock:
+            version = await self.schema_version()
+            if version > LATEST_VERSION:
+                raise DatabaseTooNew(
+                    f"the database is at schema version {version}, this Partywire knows "
+                    f"only up to {LATEST_VERSION}: upgrade Partywire before opening it"
+                )
+            for number in range(version + 1, LATEST_VERSION + 1):
+                script = MIGRATIONS[number - 1]
+                try:
+                    await self._db.executescript(
+                        f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                    )
+                except sqlite3.Error:
+                    if self._db.in_transaction:
+                        await self._db.execute("ROLLBACK")
+                    raise
+                log.info("database migrated to schema version %d", number)
+            return LATEST_VERSION
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _value(self, sql: str, params: Sequence = ()):
+        rows = await self._rows(sql, params)
+        return rows[0][0] if rows else None
+
+    # Statements
+
+    async def add_statements(
+        self, items: Sequence[Recognised], fetched_at: datetime | None = None
+    ) -> list[Statement]:
+        """Store what is new among `items` in one transaction; return only the new ones.
+
+        A statement already stored (same url, or same folded text) is skipped, as is
+        a repeat within `items` itself.
+        """
+        fetched = to_text(fetched_at or utcnow())
+        unique: dict[str, Recognised] = {}
+        for item in items:
+            unique.setdefault(dedupe_key(item.raw.text, item.raw.url), item)
+        if not unique:
+            return []
+        async with self._write() as db:
+            known = await self._existing_keys(db, list(unique))
+            fresh = [(key, item) for key, item in unique.items() if key not in known]
+            await db.executemany(
+                "INSERT INTO statements (dedupe_key, text, url, source, published_at,"
+                " fetched_at, sort_at, imcwp, meeting) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        key,
+                        clean_text(item.raw.text),
+                        item.raw.url,
+                        item.raw.source,
+                        to_text(item.raw.published_at),
+                        fetched,
+                        to_text(item.raw.published_at) or fetched,
+                        int(item.recognition.imcwp),
+                        item.recognition.meeting,
+                    )
+                    for key, item in fresh
+                ],
+            )
+            ids = await self._ids_for_keys(db, [key for key, _ in fresh])
+            stored = [self._new_statement(ids[key], item, fetched) for key, item in fresh]
+            await db.executemany(
+                "INSERT INTO statement_parties (party_id, sort_at, statement_id, position)"
+                " VALUES (?, ?, ?, ?)",
+                [
+                    (party, to_text(s.when), s.id, position)
+                    for s in stored
+                    for position, party in enumerate(s.parties)
+                ],
+            )
+            await db.executemany(
+                "INSERT INTO statement_ambiguous (statement_id, token) VALUES (?, ?)",
+                [(s.id, token) for s in stored for token in s.ambiguous],
+            )
+        return stored
+
+    @staticmethod
+    def _new_statement(statement_id: int, item: Recognised, fetched: str) -> Statement:
+        raw, recognition = item.raw, item.recognition
+        return Statement(
+            id=statement_id,
+            text=clean_text(raw.text),
+            source=raw.source,
+            url=raw.url,
+            published_at=from_text(to_text(raw.published_at)),
+            fetched_at=from_text(fetched),
+            parties=recognition.parties,
+            ambiguous=recognition.ambiguous,
+            imcwp=recognition.imcwp,
+            meeting=recognition.meeting,
+        )
+
+    async def _existing_keys(self, db: aiosqlite.Connection, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(keys):
+            sql = f"SELECT dedupe_key FROM statements WHERE dedupe_key IN ({_marks(len(chunk))})"
+            async with db.execute(sql, chunk) as cursor:
+                found.update(row[0] for row in await cursor.fetchall())
+        return found
+
+    async def _ids_for_keys(self, db: aiosqlite.Connection, keys: list[str]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            sql = (
+                f"SELECT dedupe_key, id FROM statements WHERE dedupe_key IN ({_marks(len(chunk))})"
+            )
+            async with db.execute(sql, chunk) as cursor:
+                ids.update((row[0], row[1]) for row in await cursor.fetchall())
+        return ids
+
+    async def _statements(self, sql: str, params: Sequence = ()) -> list[Statement]:
+        """Run a query over `statements` and attach what each row names, in query order."""
+        rows = await self._rows(sql, params)
+        ids = [row["id"] for row in rows]
+        parties: dict[int, list[str]] = {i: [] for i in ids}
+        ambiguous: dict[int, list[str]] = {i: [] for i in ids}
+        for chunk in _chunks(ids):
+            marks = _marks(len(chunk))
+            for row in await self._rows(
+                "SELECT statement_id, party_id FROM statement_parties"
+                f" WHERE statement_id IN ({marks}) ORDER BY statement_id, position",
+                chunk,
+            ):
+                parties[row[0]].append(row[1])
+            for row in await self._rows(
+                f"SELECT statement_id, token FROM statement_ambiguous WHERE statement_id IN ({marks})",
+                chunk,
+            ):
+                ambiguous[row[0]].append(row[1])
+        return [
+            Statement(
+                id=row["id"],
+                text=row["text"],
+                source=row["source"],
+                url=row["url"],
+                published_at=from_text(row["published_at"]),
+                fetched_at=from_text(row["fetched_at"]),
+                parties=tuple(parties[row["id"]]),
+                ambiguous=tuple(sorted(ambiguous[row["id"]])),
+                imcwp=bool(row["imcwp"]),
+                meeting=row["meeting"],
+            )
+            for row in rows
+        ]
+
+    async def latest(self, limit: int, offset: int = 0) -> list[Statement]:
+        return await self._statements(
+            "SELECT * FROM statements ORDER BY sort_at DESC, id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+
+    async def by_party(self, party_id: str, limit: int, offset: int = 0) -> list[Statement]:
+        return await self._statements(
+            "SELECT s.* FROM statement_parties p JOIN statements s ON s.id = p.statement_id"
+            " WHERE p.party_id = ? ORDER BY p.sort_at DESC, p.statement_id DESC LIMIT ? OFFSET ?",
+            (party_id, limit, offset),
+        )
+
+    async def by_meeting(self, ordinal: int | None, limit: int, offset: int = 0) -> list[Statement]:
+        """Statements about one IMCWP, or about any IMCWP when `ordinal` is None."""
+        if ordinal is None:
+            return await self._statements(
+                "SELECT * FROM statements WHERE imcwp = 1"
+                " ORDER BY sort_at DESC, id DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            )
+        return await self._statements(
+            "SELECT * FROM statements WHERE imcwp = 1 AND meeting = ?"
+            " ORDER BY sort_at DESC, id DESC LIMIT ? OFFSET ?",
+            (ordinal, limit, offset),
+        )
+
+    async def search(self, fts_query: str, limit: int, offset: int = 0) -> list[Statement]:
+        """Full-text matches, most recently stored first (FTS5 walks its index backwards).
+
+        `fts_query` must be built by `bot.search_query`, never taken from a user as is.
+        """
+        return await self._statements(
+            "SELECT * FROM statements WHERE id IN (SELECT rowid FROM statements_fts"
+            " WHERE statements_fts MATCH ? ORDER BY rowid DESC LIMIT ? OFFSET ?) ORDER BY id DESC",
+            (fts_query, limit, offset),
+        )
+
+    async def statement(self, statement_id: int) -> Statement | None:
+        found = await self._statements("SELECT * FROM statements WHERE id = ?", (statement_id,))
+        return found[0] if found else None
+
+    async def count_statements(self) -> int:
+        return await self._value("SELECT count(*) FROM statements")
+
+    # Chats and subscriptions
+
+    async def chat(self, address: ChatAddress, kind: str) -> Chat:
+        """The chat at `address`, created on first contact and reactivated on any later one."""
+        async with self._write() as db, db.execute(
+            "INSERT INTO chats (platform, chat_id, thread_id, kind, created_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id, thread_id)"
+            " DO UPDATE SET kind = excluded.kind, active = 1 RETURNING *",
+            (
+                address.platform,
+                address.chat_id,
+                address.thread_id or "",
+                kind,
+                to_text(utcnow()),
+            ),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return await self._chat_from_row(row)
+
+    async def find_chat(self, address: ChatAddress) -> Chat | None:
+        rows = await self._rows(
+            "SELECT * FROM chats WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+            (address.platform, address.chat_id, address.thread_id or ""),
+        )
+        return await self._chat_from_row(rows[0]) if rows else None
+
+    async def _chat_from_row(self, row: sqlite3.Row) -> Chat:
+        settings = await self._rows(
+            "SELECT key, value FROM chat_settings WHERE chat = ?", (row["id"],)
+        )
+        return Chat(
+            id=row["id"],
+            address=ChatAddress(row["platform"], row["chat_id"], row["thread_id"] or None),
+            kind=row["kind"],
+            active=bool(row["active"]),
+            settings={key: value for key, value in settings},
+        )
+
+    async def set_chat_active(self, chat_id: int, active: bool) -> None:
+        async with self._write() as db:
+            await db.execute("UPDATE chats SET active = ? WHERE id = ?", (int(active), chat_id))
+
+    async def set_setting(self, chat_id: int, key: str, value: str) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO chat_settings (chat, key, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (chat, key) DO UPDATE SET value = excluded.value",
+                (chat_id, key, value),
+            )
+
+    async def subscribe(self, chat_id: int, subscription: Subscription) -> bool:
+        """Add a subscription; False when the chat already had it."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "INSERT INTO subscriptions (chat, kind, value, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (chat_id, subscription.kind, subscription.value, to_text(utcnow())),
+            )
+            return cursor.rowcount > 0
+
+    async def unsubscribe(self, chat_id: int, subscription: Subscription | None) -> int:
+        """Remove one subscription, or all of the chat's when `subscription` is None."""
+        async with self._write() as db:
+            if subscription is None:
+                cursor = await db.execute("DELETE FROM subscriptions WHERE chat = ?", (chat_id,))
+            else:
+                cursor = await db.execute(
+                    "DELETE FROM subscriptions WHERE chat = ? AND kind = ? AND value = ?",
+                    (chat_id, subscription.kind, subscription.value),
+                )
+            return cursor.rowcount
+
+    async def subscriptions(self, chat_id: int) -> list[Subscription]:
+        rows = await self._rows(
+            "SELECT kind, value FROM subscriptions WHERE chat = ? ORDER BY kind, value",
+            (chat_id,),
+        )
+        return [Subscription(row["kind"], row["value"]) for row in rows]
+
+    async def forget(self, address: ChatAddress) -> bool:
+        """Delete the chat and everything stored about it; False if nothing was stored."""
+        async with self._write() as db:
+            cursor = await db.execute(
+                "DELETE FROM chats WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+                (address.platform, address.chat_id, address.thread_id or ""),
+            )
+            return cursor.rowcount > 0
