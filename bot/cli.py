@@ -16,15 +16,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.directory import Directory
-from bot.recognise import Recogniser
-
 from bot.config import Config, ConfigError, load_config
 from bot.core import load_directory, open_core
+from bot.directory import Directory
 from bot.ingest import ingest, recognise
 from bot.logs import configure_logging
 from bot.models import RawStatement
 from bot.progress import Progress
+from bot.recognise import Recogniser
 from bot.sources.text import parse_text
 from bot.store import DatabaseTooNew, Recognised
 
@@ -73,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"partywire: configuration error: {error}", file=sys.stderr)
         return 2
-    configure_logging(config.logging.level)
+    quiet = args.command == "demo" and config.path is None
+    configure_logging("WARNING" if quiet else config.logging.level)
     try:
         return asyncio.run(_COMMANDS[args.command](config, args))
     except (DatabaseTooNew, CommandError, ConfigError) as error:

@@ -56,10 +56,34 @@ class LoggingConfig:
 
 
 @dataclass(frozen=True)
+class PushConfig:
+    burst: int = 5
+    """A chat with more new statements than this at once gets one digest message."""
+    concurrency: int = 16
+    """Messages in flight per platform; also the most a crash can send twice."""
+    give_up_after_hours: float = 24.0
+    """A message that keeps failing is marked dead after this long."""
+    poll_seconds: float = 1.0
+    """How often senders look for statements stored by other processes."""
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A channel or room that receives statements without anyone subscribing it by command."""
+
+    platform: Literal["telegram", "matrix"]
+    chat: str
+    follow: tuple[str, ...] = ("all",)
+    """What it receives, named as in /subscribe: a party, a country, imcwp, all, or "words"."""
+
+
+@dataclass(frozen=True)
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     directory: DirectoryConfig = field(default_factory=DirectoryConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    push: PushConfig = field(default_factory=PushConfig)
+    broadcasts: tuple[Broadcast, ...] = ()
     path: Path | None = field(default=None, metadata={"internal": True})
     """The file this came from, if any."""
 

@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.directory import Directory
-from bot.recognise import Recogniser
-
 from bot.config import Config, ConfigError
+from bot.directory import Directory
+from bot.fanout import Audience
+from bot.models import ChatAddress, Subscription
+from bot.recognise import Recogniser
 from bot.store import Store
+from bot.targets import parse_target
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Core:
     directory: Directory
     recogniser: Recogniser
     store: Store
+    audience: Audience
 
 
 def load_directory(config: Config) -> Directory:
@@ -39,4 +42,28 @@ async def open_core(config: Config, database: Path | str | None = None) -> Async
     """Load the directory and open the store (at `database`, else the configured path)."""
     directory = load_directory(config)
     async with Store.open(database or config.database_path) as store:
-        yield Core(config, directory, Recogniser(directory), store)
+        await store.sync_broadcasts(broadcast_targets(config, directory))
+        yield Core(config, directory, Recogniser(directory), store, Audience(directory))
+
+
+_BROADCAST_KIND = {"telegram": "channel", "matrix": "room"}
+
+
+def broadcast_targets(
+    config: Config, directory: Directory
+) -> list[tuple[ChatAddress, str, list[Subscription]]]:
+    """The config's broadcast chats and what each follows; a name nobody knows is a config error."""
+    targets = []
+    for index, broadcast in enumerate(config.broadcasts):
+        follows = []
+        for position, name in enumerate(broadcast.follow):
+            target = parse_target(directory, name)
+            if not isinstance(target, Subscription):
+                raise ConfigError(
+                    f"broadcasts[{index}].follow[{position}]: {name!r} names no single party,"
+                    " country, imcwp, all or \"words\""
+                )
+            follows.append(target)
+        address = ChatAddress(broadcast.platform, broadcast.chat)
+        targets.append((address, _BROADCAST_KIND[broadcast.platform], follows))
+    return targets

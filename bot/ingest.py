@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from bot.recognise import Recogniser
-
 from bot.models import RawStatement, Recognition, Statement
+from bot.outbox_queries import Audience
+from bot.recognise import Recogniser
 from bot.store import Recognised, Store
 
 BATCH = 500
@@ -51,12 +51,17 @@ async def ingest(
     recogniser: Recogniser,
     raws: Iterable[RawStatement],
     progress: Callable[[int], None] | None = None,
+    audience: Audience | None = None,
 ) -> IngestReport:
-    """Recognise and store `raws` in batches; report how many were seen and which were new."""
+    """Recognise and store `raws` in batches; report how many were seen and which were new.
+
+    With an `audience`, new statements are pushed to the chats that follow them;
+    without one (a backlog) they are only stored.
+    """
     seen = 0
     stored: list[Statement] = []
     for batch in _batches((recognise(recogniser, raw) for raw in raws), BATCH):
-        stored += await store.add_statements(batch)
+        stored += await store.add_statements(batch, audience=audience)
         seen += len(batch)
         if progress:
             progress(seen)

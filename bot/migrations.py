@@ -79,6 +79,27 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (chat, key)
     ) WITHOUT ROWID;
     """,
+    # 2: the outbox, one row per (statement, chat) to deliver, and daily digests.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        statement_id INTEGER NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
+        chat INTEGER NOT NULL REFERENCES chats (id) ON DELETE CASCADE,
+        platform TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'sending', 'sent', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        due_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        error TEXT,
+        UNIQUE (statement_id, chat)
+    );
+    CREATE INDEX outbox_due ON outbox (platform, state, due_at, id);
+    CREATE INDEX outbox_by_chat ON outbox (chat, state, due_at);
+
+    ALTER TABLE chats ADD COLUMN next_digest_at TEXT;
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

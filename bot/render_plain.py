@@ -22,6 +22,11 @@ def render_plain(reply: Reply) -> str:
             parts.append("\n".join(f"• {line_text(item)}" for item in block.lines))
         else:
             parts.append(line_text(block))
-    for row in reply.buttons:
-        parts.append("   ".join(f"[{button.label}: {button.command}]" for button in row))
+    if reply.buttons:
+        parts.append(
+            "\n".join(
+                "   ".join(f"[{button.label}: {button.command}]" for button in row)
+                for row in reply.buttons
+            )
+        )
     return "\n\n".join(parts)

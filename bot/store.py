@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import aiosqlite
@@ -21,6 +21,8 @@ import aiosqlite
 from bot.migrations import LATEST_VERSION, MIGRATIONS
 from bot.models import Chat, ChatAddress, RawStatement, Recognition, Statement, Subscription
 from bot.normalise import clean_text, dedupe_key
+from bot.outbox_queries import Audience, OutboxQueries
+from bot.times import from_text, to_text, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +43,6 @@ class Recognised:
     recognition: Recognition
 
 
-def to_text(moment: datetime | None) -> str | None:
-    """Times are stored as UTC ISO 8601 text, so that their text order is their time order."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def from_text(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -67,7 +52,7 @@ def _marks(count: int) -> str:
     return ",".join("?" * count)
 
 
-class Store:
+class Store(OutboxQueries):
     """Statements, what they name, chats and subscriptions."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
@@ -145,12 +130,17 @@ class Store:
     # Statements
 
     async def add_statements(
-        self, items: Sequence[Recognised], fetched_at: datetime | None = None
+        self,
+        items: Sequence[Recognised],
+        fetched_at: datetime | None = None,
+        audience: Audience | None = None,
     ) -> list[Statement]:
         """Store what is new among `items` in one transaction; return only the new ones.
 
         A statement already stored (same url, or same folded text) is skipped, as is
-        a repeat within `items` itself.
+        a repeat within `items` itself. With an `audience`, the new statements' outbox
+        rows are written in the same transaction, so no statement is ever stored
+        without its deliveries; without one (a source's backlog) nothing is pushed.
         """
         fetched = to_text(fetched_at or utcnow())
         unique: dict[str, Recognised] = {}
@@ -194,6 +184,8 @@ class Store:
                 "INSERT INTO statement_ambiguous (statement_id, token) VALUES (?, ?)",
                 [(s.id, token) for s in stored for token in s.ambiguous],
             )
+            if audience is not None:
+                await self._fan_out(db, stored, audience, fetched)
         return stored
 
     @staticmethod
@@ -303,9 +295,13 @@ class Store:
             (fts_query, limit, offset),
         )
 
-    async def statement(self, statement_id: int) -> Statement | None:
-        found = await self._statements("SELECT * FROM statements WHERE id = ?", (statement_id,))
-        return found[0] if found else None
+    async def _statements_by_id(self, ids: Sequence[int]) -> list[Statement]:
+        found: list[Statement] = []
+        for chunk in _chunks(ids):
+            found += await self._statements(
+                f"SELECT * FROM statements WHERE id IN ({_marks(len(chunk))})", chunk
+            )
+        return found
 
     async def count_statements(self) -> int:
         return await self._value("SELECT count(*) FROM statements")
@@ -314,20 +310,51 @@ class Store:
 
     async def chat(self, address: ChatAddress, kind: str) -> Chat:
         """The chat at `address`, created on first contact and reactivated on any later one."""
-        async with self._write() as db, db.execute(
+        async with self._write() as db:
+            row = await self._upsert_chat(db, address, kind)
+        return await self._chat_from_row(row)
+
+    @staticmethod
+    async def _upsert_chat(
+        db: aiosqlite.Connection, address: ChatAddress, kind: str
+    ) -> sqlite3.Row:
+        async with db.execute(
             "INSERT INTO chats (platform, chat_id, thread_id, kind, created_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, chat_id, thread_id)"
             " DO UPDATE SET kind = excluded.kind, active = 1 RETURNING *",
-            (
-                address.platform,
-                address.chat_id,
-                address.thread_id or "",
-                kind,
-                to_text(utcnow()),
-            ),
+            (address.platform, address.chat_id, address.thread_id or "", kind, to_text(utcnow())),
         ) as cursor:
-            row = await cursor.fetchone()
-        return await self._chat_from_row(row)
+            return await cursor.fetchone()
+
+    async def sync_broadcasts(
+        self, targets: Sequence[tuple[ChatAddress, str, Sequence[Subscription]]]
+    ) -> None:
+        """Make the config's broadcast chats follow exactly what it says; dropped ones stop."""
+        now = to_text(utcnow())
+        async with self._write() as db:
+            async with db.execute(
+                "SELECT chat FROM chat_settings WHERE key = 'broadcast'"
+            ) as cursor:
+                dropped = {row[0] for row in await cursor.fetchall()}
+            for address, kind, follows in targets:
+                chat = (await self._upsert_chat(db, address, kind))["id"]
+                dropped.discard(chat)
+                await db.execute("DELETE FROM subscriptions WHERE chat = ?", (chat,))
+                await db.executemany(
+                    "INSERT INTO subscriptions (chat, kind, value, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    [(chat, follow.kind, follow.value, now) for follow in follows],
+                )
+                await db.execute(
+                    "INSERT INTO chat_settings (chat, key, value) VALUES (?, 'broadcast', '1')"
+                    " ON CONFLICT DO NOTHING",
+                    (chat,),
+                )
+            for chat in dropped:
+                await db.execute("DELETE FROM subscriptions WHERE chat = ?", (chat,))
+                await db.execute(
+                    "DELETE FROM chat_settings WHERE chat = ? AND key = 'broadcast'", (chat,)
+                )
 
     async def find_chat(self, address: ChatAddress) -> Chat | None:
         rows = await self._rows(
@@ -352,13 +379,20 @@ class Store:
         async with self._write() as db:
             await db.execute("UPDATE chats SET active = ? WHERE id = ?", (int(active), chat_id))
 
-    async def set_setting(self, chat_id: int, key: str, value: str) -> None:
+    async def set_settings(self, chat_id: int, settings: dict[str, str | None]) -> None:
+        """Set (or, for None, remove) some of a chat's settings at once."""
         async with self._write() as db:
-            await db.execute(
-                "INSERT INTO chat_settings (chat, key, value) VALUES (?, ?, ?)"
-                " ON CONFLICT (chat, key) DO UPDATE SET value = excluded.value",
-                (chat_id, key, value),
-            )
+            for key, value in settings.items():
+                if value is None:
+                    await db.execute(
+                        "DELETE FROM chat_settings WHERE chat = ? AND key = ?", (chat_id, key)
+                    )
+                else:
+                    await db.execute(
+                        "INSERT INTO chat_settings (chat, key, value) VALUES (?, ?, ?)"
+                        " ON CONFLICT (chat, key) DO UPDATE SET value = excluded.value",
+                        (chat_id, key, value),
+                    )
 
     async def subscribe(self, chat_id: int, subscription: Subscription) -> bool:
         """Add a subscription; False when the chat already had it."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 
 from bot.directory import Meeting, Party
-
+from bot.messages import statement_items
 from bot.models import Statement
 from bot.reply import Button, Items, Reply, bold, line, reply
 from bot.search_query import parse_search
@@ -19,7 +19,6 @@ from handlers.format import (
     party_label,
     party_ref,
     split_page,
-    statement_items,
 )
 
 MAX_LATEST = 20

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.directory import Directory
-
 from bot.models import ChatAddress
 from bot.store import Store
 

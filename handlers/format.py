@@ -3,25 +3,9 @@
 from __future__ import annotations
 
 from bot.directory import Directory, Party
-
-from bot.models import Statement
-from bot.reply import Button, Items, Line, Link, Text, line
+from bot.reply import Button, Items, line
 
 PAGE_SIZE = 5
-
-
-def statement_line(statement: Statement) -> Line:
-    parts: list[Text | Link] = []
-    if statement.published_at:
-        parts.append(Text(statement.published_at.strftime("%Y-%m-%d") + " · "))
-    parts.append(Text(statement.text))
-    if statement.url:
-        parts += [Text(" "), Link("link", statement.url)]
-    return Line(tuple(parts))
-
-
-def statement_items(statements: list[Statement]) -> Items:
-    return Items(tuple(statement_line(s) for s in statements))
 
 
 def party_label(party: Party) -> str:

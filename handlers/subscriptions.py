@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from bot.models import Subscription
-from bot.normalise import fold_text
 from bot.reply import Button, Items, Reply, line, reply
+from bot.targets import EVERYTHING, parse_target
 from handlers.browse import unknown_party
 from handlers.context import Request, Services
 from handlers.format import choices, party_label
-
-_ALL = {"all", "everything"}
-_IMCWP = {"imcwp", "meeting", "meetings", "eipco"}
 
 SUBSCRIBE_USAGE = (
     "What should this chat follow? For example: /subscribe KKE, /subscribe Portugal, "
@@ -36,23 +33,13 @@ def describe(services: Services, subscription: Subscription) -> str:
 
 def resolve_target(services: Services, text: str, command: str) -> Subscription | Reply:
     """What the user named, as a subscription; or a reply asking them to say it better."""
-    text = text.strip()
-    if text.startswith(('"', "“", "'")):
-        words = fold_text(text.strip("\"“”'"))
-        return Subscription("words", words) if words else reply(SUBSCRIBE_USAGE)
-    if text.lower() in _ALL:
-        return Subscription("all")
-    if text.lower() in _IMCWP:
-        return Subscription("imcwp")
-    lookup = services.directory.find(text)
-    if lookup.country and len(lookup.parties) != 1:
-        return Subscription("country", lookup.country)
-    if len(lookup.parties) == 1:
-        return Subscription("party", lookup.parties[0].id)
-    if lookup.parties:
-        items, buttons = choices(lookup.parties, command, services.directory)
-        return reply(f"“{text}” could be any of these. Which one?", items, buttons=buttons)
-    return unknown_party(services, text, command)
+    target = parse_target(services.directory, text)
+    if isinstance(target, Subscription):
+        return target
+    if target.parties:
+        items, buttons = choices(target.parties, command, services.directory)
+        return reply(f"“{text.strip()}” could be any of these. Which one?", items, buttons=buttons)
+    return unknown_party(services, text.strip(), command)
 
 
 async def subscribe(services: Services, request: Request) -> Reply:
@@ -78,7 +65,7 @@ async def unsubscribe(services: Services, request: Request) -> Reply:
             "What should this chat stop following? For example: /unsubscribe KKE, or /unsubscribe all"
         )
     chat = await services.store.find_chat(request.asker.address)
-    if text.lower() in _ALL:
+    if text.lower() in EVERYTHING:
         removed = await services.store.unsubscribe(chat.id, None) if chat else 0
         return reply(
             f"Removed all {removed} subscriptions." if removed else "This chat follows nothing."
