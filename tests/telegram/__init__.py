@@ -1,0 +1,1 @@
+"""A fake Telegram Bot API server that the bot's tests talk to over real HTTP."""
