@@ -78,12 +78,65 @@ class Broadcast:
 
 
 @dataclass(frozen=True)
+class WebhookConfig:
+    url: str
+    """The public HTTPS address Telegram posts updates to."""
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret_token: str | None = None
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str
+    base_url: str = "https://api.telegram.org/bot"
+    """A local Bot API server's address, or the tests' fake one."""
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    operators: tuple[int, ...] = ()
+    """User ids who may subscribe channels and see /status."""
+    webhook: WebhookConfig | None = None
+    """Receive updates by webhook instead of long polling."""
+    messages_per_second: float = 30.0
+    """The whole bot's pace; Telegram allows up to 1000 with paid broadcasts on."""
+    paid_broadcasts: bool = False
+    private_messages_per_second: float = 1.0
+    group_messages_per_minute: float = 20.0
+    link_previews: bool = False
+    """Whether statement links show a preview, unless a chat's /settings says otherwise."""
+
+
+@dataclass(frozen=True)
+class MatrixConfig:
+    homeserver: str
+    user_id: str
+    password: str | None = None
+    access_token: str | None = None
+    """Either a password (used once; the session is then kept in the database) or a token."""
+    device_name: str = "Partywire"
+    command_prefix: str = "!"
+    invite_policy: Literal["anyone", "listed"] = "anyone"
+    """Whose invitations to accept: anyone's, or only those of `invite_users`/`invite_servers`."""
+    invite_users: tuple[str, ...] = ()
+    invite_servers: tuple[str, ...] = ()
+    settings_power_level: int = 50
+    """The power level a room member needs to change the room's subscriptions."""
+    operators: tuple[str, ...] = ()
+    room_messages_per_second: float = 1.0
+    encryption: bool = False
+    """End-to-end encrypted rooms; needs `pip install partywire[e2e]`."""
+    store_path: str = "data/matrix-store"
+    """Where encryption keys are kept (relative to the config file's folder)."""
+
+
+@dataclass(frozen=True)
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     directory: DirectoryConfig = field(default_factory=DirectoryConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     push: PushConfig = field(default_factory=PushConfig)
     broadcasts: tuple[Broadcast, ...] = ()
+    telegram: TelegramConfig | None = None
+    matrix: MatrixConfig | None = None
     path: Path | None = field(default=None, metadata={"internal": True})
     """The file this came from, if any."""
 

@@ -26,8 +26,8 @@ def parse_target(directory: Directory, text: str) -> Subscription | PartyLookup:
     if text.lower() in MEETINGS:
         return Subscription("imcwp")
     lookup = directory.find(text)
-    if len(lookup.parties) == 1:
-        return Subscription("party", lookup.parties[0].id)
     if lookup.country:
         return Subscription("country", lookup.country)
+    if len(lookup.parties) == 1:
+        return Subscription("party", lookup.parties[0].id)
     return lookup
