@@ -7,7 +7,7 @@ import string
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bench.recognition import evaluate
@@ -224,6 +224,9 @@ _FORMS = sorted(
     for form in (*_DIRECTORY.names_of(party.id), *party.abbreviations)
     if form[0].isalnum() and form[-1].isalnum()
 )
+_TOKENS = {form for form, _ in _FORMS if form.isalnum()} | {
+    abbreviation for party in _DIRECTORY.parties for abbreviation in party.abbreviations
+}
 _GLUE = st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=3)
 _FILLER = st.text(alphabet=string.ascii_lowercase + " ", max_size=30)
 _SEPARATOR = st.sampled_from([" ", ", ", ". ", " (", ") ", ": ", " - ", "\n", "; "])
@@ -244,6 +247,8 @@ def test_a_form_glued_into_a_longer_word_never_matches(
     form, party_id = form_and_id
     text = f"{glue}{form}" if before else f"{form}{glue}"
     words = re.split(r"[\W_]+", form)
+    glued = re.split(r"[\W_]+", text)[0 if before else -1]
+    assume(glued not in _TOKENS)  # "Polish CP" + "P" is "Polish CPP": still Poland's party
     rest = " ".join(words[1:] if before else words[:-1])
     if party_id not in _RECOGNISER.recognise(rest).parties:
         assert party_id not in _RECOGNISER.recognise(text).parties

@@ -39,7 +39,7 @@ class SenderSettings:
     poll_seconds: float = 1.0
     """How often to look for rows that another process wrote."""
     send_timeout: float = 30.0
-    max_hold: float = 2.0
+    max_hold: float = 5.0
     """A message whose turn is further off than this goes back to the outbox to wait."""
 
 
@@ -116,13 +116,28 @@ class Sender:
             self._slots.release()
 
     async def _attempt(self, delivery: Delivery) -> Action:
+        """Send when the chat's turn comes, or hand the delivery back to wait in the outbox.
+
+        A chat the platform paused is not booked a slot at all; one paused while we
+        waited for our slot gives that slot up.
+        """
         key = delivery.address.chat_id
+        if paused := self._paused(key):
+            return paused
         wait = self._limiter.reserve(key, delivery.kind)
         if wait > self._settings.max_hold:
             return Retry(self._now() + timedelta(seconds=wait), "waiting for the chat's rate limit")
         await asyncio.sleep(wait)
+        if paused := self._paused(key):
+            return paused
         outcome = await self._send(delivery)
         return self._action(delivery, outcome)
+
+    def _paused(self, key: str) -> Retry | None:
+        left = self._limiter.pause_left(key)
+        if left <= 0:
+            return None
+        return Retry(self._now() + timedelta(seconds=left), "the platform asked us to wait")
 
     async def _send(self, delivery: Delivery) -> Outcome:
         message = push_message(delivery.statements)
