@@ -50,8 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add("demo", "talk to the bot in this terminal about the sample statements; no token needed")
 
-    run = add("run", "run the bot on the chat platforms in the config")
-    run.set_defaults(needs_config=True)
+    add("run", "run the bot on the chat platforms in the config")
 
     load = add("ingest", "load statements from text dumps (one statement per non-empty line)")
     load.add_argument("paths", nargs="+", metavar="PATH", help="text files to load")
@@ -90,12 +89,9 @@ async def _demo(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _run(config: Config, args: argparse.Namespace) -> int:
-    print(
-        "partywire: no chat platform is configured (add a telegram or matrix section "
-        "to the config); nothing to run. Try `partywire demo` to talk to the bot here.",
-        file=sys.stderr,
-    )
-    return 2
+    from bot.app import run_bot
+
+    return await run_bot(config)
 
 
 class CommandError(Exception):

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.reply import Items, Reply, bold, code, line, reply
-from handlers import browse, settings, subscriptions
+from handlers import browse, subscriptions
 from handlers.context import Request, Services
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.models import ChatAddress
+from bot.push.ratelimit import RateLimiter
 from bot.reply import Reply
 
 
@@ -56,4 +57,20 @@ class Platform(Protocol):
 
     async def send(self, address: ChatAddress, message: Reply) -> Outcome:
         """Deliver `message`; never raise for a platform error, answer an outcome."""
+        ...
+
+
+class ChatPlatform(Platform, Protocol):
+    """A platform as the running bot sees it: it takes commands and it sends messages."""
+
+    async def start(self) -> None:
+        """Connect and begin answering commands; undone by `stop`."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop answering and disconnect; safe to call twice."""
+        ...
+
+    def rate_limiter(self) -> RateLimiter:
+        """The platform's own pace for pushed messages."""
         ...
