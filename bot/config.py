@@ -78,6 +78,42 @@ class Broadcast:
 
 
 @dataclass(frozen=True)
+class ListingSelectorsConfig:
+    """CSS selectors that find statements on an HTML listing page."""
+
+    item: str
+    text: str | None = None
+    link: str | None = None
+    date: str | None = None
+    next_page: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: Literal["feed", "html", "text"]
+    location: str
+    """A URL; for `text`, a URL or a file path."""
+    interval_minutes: float = 15.0
+    party: str | None = None
+    """The party (id or abbreviation) whose own site this is: all its statements are its."""
+    push_backlog: bool = False
+    """Push what the first load finds, instead of only storing it."""
+    selectors: ListingSelectorsConfig | None = None
+    """Required for `html` sources."""
+    max_pages: int = 1
+    """Listing pages followed on the first load."""
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    timeout_seconds: float = 30.0
+    max_body_megabytes: float = 5.0
+    alert_after_hours: float = 6.0
+    """Operators are told in chat when a source has failed for this long."""
+
+
+@dataclass(frozen=True)
 class WebhookConfig:
     url: str
     """The public HTTPS address Telegram posts updates to."""
@@ -137,6 +173,8 @@ class Config:
     broadcasts: tuple[Broadcast, ...] = ()
     telegram: TelegramConfig | None = None
     matrix: MatrixConfig | None = None
+    sources: tuple[SourceConfig, ...] = ()
+    http: HttpConfig = field(default_factory=HttpConfig)
     path: Path | None = field(default=None, metadata={"internal": True})
     """The file this came from, if any."""
 
