@@ -187,7 +187,7 @@ class OutboxQueries:
                         f"chat gone: {action.reason}",
                     )
                 else:
-                    await self._move_chat(db, delivery, action.chat_id)
+                    await self._move_chat(db, delivery.chat, delivery.address, action.chat_id)
 
     @staticmethod
     async def _kill(db: aiosqlite.Connection, where: str, params: list, reason: str) -> None:
@@ -196,33 +196,45 @@ class OutboxQueries:
             [(reason, *p) for p in params],
         )
 
-    async def _move_chat(self, db: aiosqlite.Connection, delivery: Delivery, new_id: str) -> None:
-        """Follow a chat to its new id, merging into the chat there if the bot already knew it."""
-        address = delivery.address
+    async def move_chat(self, address: ChatAddress, new_id: str) -> None:
+        """Follow a chat that the platform says lives on under `new_id` (a migration, an upgrade)."""
+        async with self._write() as db:
+            async with db.execute(
+                "SELECT id FROM chats WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+                (address.platform, address.chat_id, address.thread_id or ""),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None:
+                await self._move_chat(db, row[0], address, new_id)
+
+    @staticmethod
+    async def _move_chat(
+        db: aiosqlite.Connection, chat: int, address: ChatAddress, new_id: str
+    ) -> None:
+        """Move a chat's subscriptions and pending rows to `new_id`, merging if the bot knew it."""
         async with db.execute(
             "SELECT id FROM chats WHERE platform = ? AND chat_id = ? AND thread_id = ?",
             (address.platform, new_id, address.thread_id or ""),
         ) as cursor:
             existing = await cursor.fetchone()
         await db.execute(
-            "UPDATE outbox SET state = 'pending' WHERE chat = ? AND state = 'sending'",
-            (delivery.chat,),
+            "UPDATE outbox SET state = 'pending' WHERE chat = ? AND state = 'sending'", (chat,)
         )
         if existing is None:
-            await db.execute("UPDATE chats SET chat_id = ? WHERE id = ?", (new_id, delivery.chat))
+            await db.execute("UPDATE chats SET chat_id = ? WHERE id = ?", (new_id, chat))
             return
         target = existing[0]
         await db.execute(
             "INSERT INTO subscriptions (chat, kind, value, created_at)"
             " SELECT ?, kind, value, created_at FROM subscriptions WHERE chat = ?"
             " ON CONFLICT DO NOTHING",
-            (target, delivery.chat),
+            (target, chat),
         )
         await db.execute(
             "UPDATE OR IGNORE outbox SET chat = ? WHERE chat = ? AND state = 'pending'",
-            (target, delivery.chat),
+            (target, chat),
         )
-        await db.execute("DELETE FROM chats WHERE id = ?", (delivery.chat,))
+        await db.execute("DELETE FROM chats WHERE id = ?", (chat,))
 
     async def outbox_counts(self) -> dict[tuple[str, str], int]:
         """Rows by (platform, state): what operators watch."""

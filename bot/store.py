@@ -375,9 +375,24 @@ class Store(OutboxQueries):
             settings={key: value for key, value in settings},
         )
 
-    async def set_chat_active(self, chat_id: int, active: bool) -> None:
+    async def set_chat_active(self, address: ChatAddress, active: bool) -> None:
+        """Stop (or resume) pushing to a chat the bot was removed from (or added back to).
+
+        A chat that goes inactive keeps its subscriptions, so being added back restores them;
+        its pending deliveries are dropped, as nobody could receive them.
+        """
         async with self._write() as db:
-            await db.execute("UPDATE chats SET active = ? WHERE id = ?", (int(active), chat_id))
+            await db.execute(
+                "UPDATE chats SET active = ? WHERE platform = ? AND chat_id = ? AND thread_id = ?",
+                (int(active), address.platform, address.chat_id, address.thread_id or ""),
+            )
+            if not active:
+                await db.execute(
+                    "UPDATE outbox SET state = 'dead', error = 'chat gone: the bot was removed'"
+                    " WHERE state = 'pending' AND chat IN (SELECT id FROM chats WHERE platform = ?"
+                    " AND chat_id = ? AND thread_id = ?)",
+                    (address.platform, address.chat_id, address.thread_id or ""),
+                )
 
     async def set_settings(self, chat_id: int, settings: dict[str, str | None]) -> None:
         """Set (or, for None, remove) some of a chat's settings at once."""
