@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import httpx
+import aiohttp
 
 from bot.push.ratelimit import RateLimiter
 from bot.push.retry import Backoff
@@ -18,11 +18,8 @@ from tests.push.http_platform import HttpPlatform
 
 
 async def main(database: str, url: str, concurrency: int) -> None:
-    limits = httpx.Limits(max_connections=concurrency)
-    async with (
-        Store.open(database) as store,
-        httpx.AsyncClient(limits=limits, trust_env=False) as client,
-    ):
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with Store.open(database) as store, aiohttp.ClientSession(connector=connector) as client:
         platform = HttpPlatform(client, url)
         await store.reset_claims(platform.name)
         settings = SenderSettings(concurrency=concurrency, burst=5)

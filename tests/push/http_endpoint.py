@@ -2,13 +2,16 @@
 
 It plays a chat service for the crash test and the fan-out benchmark: each POST to
 /send is one message to one chat. `latency` slows every answer, so a process can be
-killed while messages are in flight.
+killed while messages are in flight. Run as a module, it serves in a process of its
+own (printing its port) and reports what arrived at GET /stats, so a benchmark does
+not share a core with its own measuring device.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from collections import Counter
 
 from aiohttp import web
@@ -47,9 +50,13 @@ class CountingEndpoint:
         async with self._arrived:
             await self._arrived.wait_for(lambda: self.total >= count)
 
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"per_chat": self.per_chat, "arrivals": self.arrivals})
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/send", self._send)
+        app.router.add_get("/stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         with socket.socket() as probe:
@@ -61,3 +68,15 @@ class CountingEndpoint:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+async def _serve_until_stdin_closes() -> None:
+    endpoint = CountingEndpoint()
+    await endpoint.start()
+    print(endpoint.port, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await endpoint.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve_until_stdin_closes())
