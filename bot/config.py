@@ -53,6 +53,7 @@ class DirectoryConfig:
 @dataclass(frozen=True)
 class LoggingConfig:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,18 @@ class Config:
     @property
     def database_path(self) -> Path:
         return self.resolve(self.database.path)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never appear in a log line."""
+        found = []
+        if self.telegram:
+            found.append(self.telegram.token)
+            if self.telegram.webhook:
+                found.append(self.telegram.webhook.secret_token)
+        if self.matrix:
+            found += [self.matrix.password, self.matrix.access_token]
+        return tuple(secret for secret in found if secret)
 
 
 def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Config:
