@@ -18,10 +18,12 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.matrix_queries import MatrixQueries
 from bot.migrations import LATEST_VERSION, MIGRATIONS
 from bot.models import Chat, ChatAddress, RawStatement, Recognition, Statement, Subscription
 from bot.normalise import clean_text, dedupe_key
 from bot.outbox_queries import Audience, OutboxQueries
+from bot.source_queries import SourceQueries
 from bot.times import from_text, to_text, utcnow
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ def _marks(count: int) -> str:
     return ",".join("?" * count)
 
 
-class Store(OutboxQueries):
+class Store(OutboxQueries, SourceQueries, MatrixQueries):
     """Statements, what they name, chats and subscriptions."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
@@ -305,6 +307,49 @@ class Store(OutboxQueries):
 
     async def count_statements(self) -> int:
         return await self._value("SELECT count(*) FROM statements")
+
+    async def all_statements(
+        self, party_id: str | None = None, batch: int = 1000
+    ) -> AsyncIterator[list[Statement]]:
+        """Every statement (or one party's), oldest first, a batch at a time: for exports."""
+        after = 0
+        while True:
+            if party_id is None:
+                found = await self._statements(
+                    "SELECT * FROM statements WHERE id > ? ORDER BY id LIMIT ?", (after, batch)
+                )
+            else:
+                found = await self._statements(
+                    "SELECT s.* FROM statement_parties p JOIN statements s ON s.id = p.statement_id"
+                    " WHERE p.party_id = ? AND s.id > ? ORDER BY s.id LIMIT ?",
+                    (party_id, after, batch),
+                )
+            if not found:
+                return
+            yield found
+            after = found[-1].id
+
+    # Maintenance
+
+    async def backup(self, target: Path) -> None:
+        """A consistent copy through SQLite's online backup, safe while others write."""
+        async with aiosqlite.connect(target) as copy:
+            await self._db.backup(copy)
+
+    async def check(self) -> list[str]:
+        """Problems found by SQLite's integrity checks and the full-text index's own; [] if none."""
+        problems = [row[0] for row in await self._rows("PRAGMA integrity_check") if row[0] != "ok"]
+        problems += [
+            f"{row[0]} row {row[1]} points to a missing {row[2]} row"
+            for row in await self._rows("PRAGMA foreign_key_check")
+        ]
+        try:
+            await self._db.execute(
+                "INSERT INTO statements_fts (statements_fts) VALUES ('integrity-check')"
+            )
+        except sqlite3.DatabaseError as error:
+            problems.append(f"full-text index: {error}")
+        return problems
 
     # Chats and subscriptions
 
