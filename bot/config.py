@@ -69,6 +69,14 @@ class PushConfig:
 
 
 @dataclass(frozen=True)
+class FloodConfig:
+    commands_per_minute: int = 20
+    """A chat sending more commands than this in a minute is told once, then ignored..."""
+    quiet_minutes: float = 2.0
+    """...for this long."""
+
+
+@dataclass(frozen=True)
 class Broadcast:
     """A channel or room that receives statements without anyone subscribing it by command."""
 
@@ -171,6 +179,7 @@ class Config:
     directory: DirectoryConfig = field(default_factory=DirectoryConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     push: PushConfig = field(default_factory=PushConfig)
+    flood: FloodConfig = field(default_factory=FloodConfig)
     broadcasts: tuple[Broadcast, ...] = ()
     telegram: TelegramConfig | None = None
     matrix: MatrixConfig | None = None

@@ -11,9 +11,10 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.flood import Verdict
 from bot.reply import Items, Reply, bold, code, line, reply
 from handlers import browse, subscriptions
-from handlers.context import Request, Services
+from handlers.context import Asker, Request, Services
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,20 @@ def parse_command(text: str) -> Parsed | None:
     return Parsed(name.lower(), (rest or "").strip(), addressee)
 
 
-async def dispatch(services: Services, asker, text: str) -> Reply:
-    """Run the command in `text` for `asker`; every outcome is a reply a user can read."""
+async def dispatch(services: Services, asker: Asker, text: str) -> Reply | None:
+    """Run the command in `text` for `asker`; every outcome is a reply a user can read.
+
+    None means: say nothing (a chat that floods the bot is ignored for a while).
+    """
+    if services.flood is not None:
+        verdict = services.flood.check(asker.address)
+        if verdict is Verdict.IGNORE:
+            return None
+        if verdict is Verdict.WARN:
+            log.info("%s is sending commands too fast; ignoring it for a while", asker.address)
+            return reply(
+                "You are sending commands faster than I can answer; I'll listen again in a few minutes."
+            )
     parsed = parse_command(text)
     command = BY_NAME.get(parsed.name) if parsed else None
     if command is None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.core import Core
 from bot.directory import Directory
+from bot.flood import FloodGuard
 from bot.models import ChatAddress
 from bot.store import Store
 
@@ -48,3 +50,11 @@ class Services:
 
     store: Store
     directory: Directory
+    flood: FloodGuard | None = None
+
+    @classmethod
+    def for_core(cls, core: Core) -> Services:
+        """What a platform adapter hands its handlers: the core, with the config's flood guard."""
+        limits = core.config.flood
+        guard = FloodGuard(limits.commands_per_minute, limits.quiet_minutes * 60)
+        return cls(core.store, core.directory, guard)

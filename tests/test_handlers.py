@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.flood import FloodGuard
 from bot.ingest import ingest
 from bot.models import ChatAddress
 from bot.render_plain import render_plain
@@ -145,3 +148,12 @@ async def test_no_argument_to_any_command_gets_anything_but_a_sentence(services,
     answer = await ask(services, f"{command} {argument}")
     assert answer.strip()
     assert FAILED not in answer
+
+
+async def test_a_chat_flooding_the_bot_is_warned_once_then_ignored(services):
+    guarded = dataclasses.replace(services, flood=FloodGuard(per_minute=3, quiet_seconds=60))
+    answers = [await dispatch(guarded, PRIVATE, "/latest 1") for _ in range(6)]
+    assert all(answer is not None for answer in answers[:3])
+    assert "faster than I can answer" in render_plain(answers[3])
+    assert answers[4:] == [None, None]
+    assert await dispatch(guarded, MEMBER, "/latest 1") is not None
