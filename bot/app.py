@@ -14,11 +14,14 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
+import httpx
+
 from bot.config import Config
 from bot.core import Core, open_core
 from bot.push.protocol import ChatPlatform
 from bot.push.retry import Backoff
 from bot.push.sender import Sender, SenderSettings
+from bot.sources.poller import Poller
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +70,10 @@ async def running_bot(config: Config) -> AsyncIterator[list[Sender]]:
     """Everything the bot runs, started; stopped in reverse when the block ends."""
     async with AsyncExitStack() as stack:
         core = await stack.enter_async_context(open_core(config))
-        senders = []
+        senders: list[Sender] = []
+        client = await stack.enter_async_context(httpx.AsyncClient())
+        # Built before any platform starts, so a mistake in `sources` fails at once.
+        poller = Poller(core, client, wake=lambda: [sender.wake() for sender in senders])
         for platform in build_platforms(core):
             await platform.start()
             stack.push_async_callback(platform.stop)
@@ -75,6 +81,7 @@ async def running_bot(config: Config) -> AsyncIterator[list[Sender]]:
             await stack.enter_async_context(background(f"{platform.name}-sender", sender.run))
             senders.append(sender)
             log.info("%s: connected; answering commands and sending new statements", platform.name)
+        await stack.enter_async_context(background("source-poller", poller.run))
         yield senders
 
 

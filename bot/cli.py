@@ -14,17 +14,15 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
 from bot.core import load_directory, open_core
 from bot.directory import Directory
 from bot.ingest import ingest, recognise
-from bot.logs import configure_logging
+from bot.logs import add_secrets, configure_logging
 from bot.models import RawStatement
 from bot.progress import Progress
 from bot.recognise import Recogniser
-from bot.sources.text import parse_text
 from bot.store import DatabaseTooNew, Recognised
 
 log = logging.getLogger("partywire")
@@ -52,8 +50,33 @@ def _parser() -> argparse.ArgumentParser:
 
     add("run", "run the bot on the chat platforms in the config")
 
-    load = add("ingest", "load statements from text dumps (one statement per non-empty line)")
-    load.add_argument("paths", nargs="+", metavar="PATH", help="text files to load")
+    load = add(
+        "ingest",
+        "load statements from text dumps (one per line), feeds or listing pages, by path or URL;"
+        " new ones are pushed to the chats that follow them unless --no-push",
+    )
+    load.add_argument("paths", nargs="+", metavar="PATH|URL", help="files or http(s) URLs to load")
+    load.add_argument(
+        "--kind",
+        choices=("feed", "html", "text"),
+        help="what the sources are (default: guessed; .txt or text/plain is text, RSS/Atom is"
+        " a feed; an HTML page needs --kind html and --item-selector)",
+    )
+    for part, meaning in (
+        ("item", "one statement on the listing page"),
+        ("text", "its text, within the item (default: the item's text)"),
+        ("link", "its link, within the item (default: the item's first link)"),
+        ("date", "its date, within the item"),
+        ("next", "the link to the next (older) listing page"),
+    ):
+        load.add_argument(f"--{part}-selector", metavar="CSS", help=f"html: {meaning}")
+    load.add_argument(
+        "--max-pages", type=int, default=1, metavar="N", help="html: listing pages to follow"
+    )
+    load.add_argument("--party", help="attribute every statement to this party (its own site)")
+    load.add_argument(
+        "--no-push", action="store_true", help="store only, as a backlog: push nothing to chats"
+    )
     load.add_argument("--dry-run", action="store_true", help="recognise only; store nothing")
     load.add_argument(
         "--json", action="store_true", help="print one JSON object per statement with what it names"
@@ -72,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"partywire: configuration error: {error}", file=sys.stderr)
         return 2
     quiet = args.command == "demo" and config.path is None
-    configure_logging("WARNING" if quiet else config.logging.level)
+    add_secrets(config.secrets)
+    configure_logging("WARNING" if quiet else config.logging.level, config.logging.format)
     try:
         return asyncio.run(_COMMANDS[args.command](config, args))
     except (DatabaseTooNew, CommandError, ConfigError) as error:
@@ -98,19 +122,61 @@ class CommandError(Exception):
     """A problem with what the user asked for, said in one line, without a traceback."""
 
 
-def _read_dumps(paths: Sequence[str]) -> list[tuple[str, list[RawStatement]]]:
-    dumps = []
-    for path in map(Path, paths):
+async def _read_dumps(
+    config: Config, args: argparse.Namespace
+) -> list[tuple[str, list[RawStatement]]]:
+    """Every location on the command line, loaded once; any failure stops before storing."""
+    import httpx
+
+    from bot.sources.html import ListingSelectors
+    from bot.sources.load import SourceError, load_location, party_id
+    from bot.sources.poller import fetcher_for
+
+    parts = ("item", "text", "link", "date", "next")
+    given = {part: getattr(args, f"{part}_selector") for part in parts}
+    selectors = None
+    if given["item"]:
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError as error:
-            raise CommandError(f"cannot read {path}: {error.strerror}") from None
-        dumps.append((str(path), parse_text(text, f"file:{path.name}")))
+            selectors = ListingSelectors(
+                given["item"], given["text"], given["link"], given["date"], given["next"]
+            )
+        except ValueError as error:
+            field, _, problem = str(error).partition(":")
+            flag = "--next-selector" if field == "next_page" else f"--{field}-selector"
+            raise CommandError(f"{flag}:{problem}") from None
+    elif any(given.values()):
+        raise CommandError("the other selectors need --item-selector CSS")
+    if args.kind == "html" and selectors is None:
+        raise CommandError("--kind html needs --item-selector CSS (one statement on the page)")
+    party = None
+    if args.party:
+        party = party_id(load_directory(config), args.party)
+        if party is None:
+            raise CommandError(f"--party: {args.party!r} names no single party in the directory")
+    dumps = []
+    async with httpx.AsyncClient() as client:
+        fetcher = fetcher_for(client, config.http)
+        for location in args.paths:
+            try:
+                source, loaded = await load_location(
+                    fetcher,
+                    location,
+                    kind=args.kind,
+                    selectors=selectors,
+                    party=party,
+                    max_pages=args.max_pages,
+                )
+            except SourceError as error:
+                raise CommandError(error.reason) from None
+            for problem in loaded.problems:
+                log.warning("%s: %s", location, problem)
+            dumps.append((location, list(loaded.statements)))
+            log.debug("%s: read as %s, %d pages", location, source.kind, loaded.pages)
     return dumps
 
 
 async def _ingest(config: Config, args: argparse.Namespace) -> int:
-    dumps = _read_dumps(args.paths)
+    dumps = await _read_dumps(config, args)
     if args.json:
         directory = load_directory(config)
         recogniser = Recogniser(directory)
@@ -121,15 +187,18 @@ async def _ingest(config: Config, args: argparse.Namespace) -> int:
         print(f"dry run: {sum(len(r) for _, r in dumps)} statements, none stored", file=sys.stderr)
         return 0
     async with open_core(config) as core:
+        # A running bot's senders poll the outbox, so what is pushed here reaches its chats.
+        audience = None if args.no_push else core.audience
         for name, raws in dumps:
             progress = Progress(f"loading {name}", len(raws))
-            report = await ingest(core.store, core.recogniser, raws, progress)
+            report = await ingest(core.store, core.recogniser, raws, progress, audience=audience)
             progress.close()
             log.info(
-                "%s: %d statements, %d new, %d already stored",
+                "%s: %d statements, %d new%s, %d already stored",
                 name,
                 report.seen,
                 len(report.stored),
+                " (stored only)" if audience is None else " (pushed to their followers)",
                 report.repeated,
             )
     return 0

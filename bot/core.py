@@ -61,7 +61,7 @@ def broadcast_targets(
             if not isinstance(target, Subscription):
                 raise ConfigError(
                     f"broadcasts[{index}].follow[{position}]: {name!r} names no single party,"
-                    " country, imcwp, all or \"words\""
+                    ' country, imcwp, all or "words"'
                 )
             follows.append(target)
         address = ChatAddress(broadcast.platform, broadcast.chat)

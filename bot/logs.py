@@ -49,7 +49,9 @@ def configure_logging(level: str, style: str = "text") -> None:
     handler.setFormatter(
         _JsonFormatter()
         if style == "json"
-        else _TextFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+        else _TextFormatter(
+            "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"
+        )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -100,6 +100,33 @@ MIGRATIONS: tuple[str, ...] = (
 
     ALTER TABLE chats ADD COLUMN next_digest_at TEXT;
     """,
+    # 3: each polled source's state: validators, redirect, health, backoff, backlog flag.
+    """
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        location TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        moved_to TEXT,
+        last_success_at TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        failing_since TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        items_seen INTEGER NOT NULL DEFAULT 0,
+        items_stored INTEGER NOT NULL DEFAULT 0,
+        next_poll_at TEXT,
+        first_load_done INTEGER NOT NULL DEFAULT 0,
+        alerted_at TEXT
+    ) WITHOUT ROWID;
+    """,
+    # 4: small named values a platform keeps between runs (a Matrix session, its sync token).
+    """
+    CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

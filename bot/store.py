@@ -423,20 +423,22 @@ class Store(OutboxQueries, SourceQueries, MatrixQueries):
     async def set_chat_active(self, address: ChatAddress, active: bool) -> None:
         """Stop (or resume) pushing to a chat the bot was removed from (or added back to).
 
-        A chat that goes inactive keeps its subscriptions, so being added back restores them;
+        An address without a thread means the whole chat, forum topics included. A chat
+        that goes inactive keeps its subscriptions, so being added back restores them;
         its pending deliveries are dropped, as nobody could receive them.
         """
+        where = "platform = ? AND chat_id = ?"
+        params: tuple = (address.platform, address.chat_id)
+        if address.thread_id is not None:
+            where += " AND thread_id = ?"
+            params += (address.thread_id,)
         async with self._write() as db:
-            await db.execute(
-                "UPDATE chats SET active = ? WHERE platform = ? AND chat_id = ? AND thread_id = ?",
-                (int(active), address.platform, address.chat_id, address.thread_id or ""),
-            )
+            await db.execute(f"UPDATE chats SET active = ? WHERE {where}", (int(active), *params))
             if not active:
                 await db.execute(
                     "UPDATE outbox SET state = 'dead', error = 'chat gone: the bot was removed'"
-                    " WHERE state = 'pending' AND chat IN (SELECT id FROM chats WHERE platform = ?"
-                    " AND chat_id = ? AND thread_id = ?)",
-                    (address.platform, address.chat_id, address.thread_id or ""),
+                    f" WHERE state = 'pending' AND chat IN (SELECT id FROM chats WHERE {where})",
+                    params,
                 )
 
     async def set_settings(self, chat_id: int, settings: dict[str, str | None]) -> None:

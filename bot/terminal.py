@@ -39,14 +39,18 @@ class TerminalPlatform:
         self._stdout = stdout
 
     async def send(self, address: ChatAddress, message: Reply) -> Outcome:
-        print(f"[push to {address.chat_id}] {render_plain(message)}\n", file=self._stdout, flush=True)
+        print(
+            f"[push to {address.chat_id}] {render_plain(message)}\n", file=self._stdout, flush=True
+        )
         return Sent()
 
 
 async def feed(core: Core, sender: Sender, text: str) -> Reply:
     """The demo's own source: store one statement as if a feed had just brought it."""
     if not text.strip():
-        return reply("Give the statement's text, for example: /feed The KKE called a general strike")
+        return reply(
+            "Give the statement's text, for example: /feed The KKE called a general strike"
+        )
     stored = await ingest(
         core.store, core.recogniser, [RawStatement(text, "demo:feed")], audience=core.audience
     )

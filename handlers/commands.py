@@ -94,6 +94,8 @@ COMMANDS: tuple[Command, ...] = (
 
 BY_NAME = {command.name: command for command in COMMANDS}
 
+SORRY = "Sorry, something went wrong on my side. It has been logged; please try again later."
+
 _COMMAND = re.compile(r"^[/!](\w+)(?:@(\w+))?(?:\s+(.*))?$", re.DOTALL)
 
 

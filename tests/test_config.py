@@ -93,7 +93,9 @@ def test_environment_variables_fill_secrets_and_a_missing_one_is_named(tmp_path)
     config = load_config(path, environ={"DB_PATH": "/srv/pw.sqlite3"})
     assert config.database.path == "/srv/pw.sqlite3"
     assert config.logging.level == "DEBUG"
-    with pytest.raises(ConfigError, match=re.escape("database.path: environment variable DB_PATH is not set")):
+    with pytest.raises(
+        ConfigError, match=re.escape("database.path: environment variable DB_PATH is not set")
+    ):
         load_config(path, environ={})
 
 

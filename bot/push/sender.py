@@ -72,7 +72,9 @@ class Sender:
         """Send until cancelled; on cancellation, let in-flight messages finish first."""
         name = self._platform.name
         if reset := await self._store.reset_claims(name):
-            log.info("%s: %d deliveries left in flight by an earlier run will be sent again", name, reset)
+            log.info(
+                "%s: %d deliveries left in flight by an earlier run will be sent again", name, reset
+            )
         try:
             while True:
                 if deliveries := await self._claim():
@@ -91,7 +93,9 @@ class Sender:
 
     async def _claim(self) -> list[Delivery]:
         settings = self._settings
-        return await self._store.claim(self._platform.name, self._now(), settings.batch, settings.burst)
+        return await self._store.claim(
+            self._platform.name, self._now(), settings.batch, settings.burst
+        )
 
     async def _start(self, deliveries: list[Delivery]) -> None:
         """Start each delivery as soon as a slot in the in-flight window is free."""
@@ -157,18 +161,27 @@ class Sender:
                 return Done()
             case RetryAfter(seconds):
                 self._limiter.pause(delivery.address.chat_id, seconds)
-                log.info("%s: %s asked us to wait %gs", self._platform.name, delivery.address, seconds)
+                log.info(
+                    "%s: %s asked us to wait %gs", self._platform.name, delivery.address, seconds
+                )
                 return Retry(now + timedelta(seconds=seconds), f"rate limited for {seconds:g}s")
             case Moved(chat_id):
                 log.info("%s: %s moved to %s", self._platform.name, delivery.address, chat_id)
                 return ChatMoved(chat_id)
             case Gone(reason):
-                log.info("%s: %s is gone (%s); deactivated", self._platform.name, delivery.address, reason)
+                log.info(
+                    "%s: %s is gone (%s); deactivated",
+                    self._platform.name,
+                    delivery.address,
+                    reason,
+                )
                 return ChatGone(reason)
             case Transient(reason):
                 age = (now - delivery.first_created).total_seconds()
                 if self._backoff.gives_up(age):
-                    log.warning("%s: giving up on %s: %s", self._platform.name, delivery.address, reason)
+                    log.warning(
+                        "%s: giving up on %s: %s", self._platform.name, delivery.address, reason
+                    )
                     return Dead(f"gave up after {delivery.attempts} attempts: {reason}")
                 delay = self._backoff.delay(delivery.attempts)
                 return Retry(now + timedelta(seconds=delay), reason)
@@ -202,6 +215,9 @@ class _Recorder:
             try:
                 await self._store.record([(d, a) for d, a, _ in batch], self._now())
             except Exception:
-                log.exception("could not record %d delivery outcomes; they will be retried after a restart", len(batch))
+                log.exception(
+                    "could not record %d delivery outcomes; they will be retried after a restart",
+                    len(batch),
+                )
             for _, _, done in batch:
                 done.set_result(None)
