@@ -22,6 +22,7 @@ from bot.push.protocol import ChatPlatform
 from bot.push.retry import Backoff
 from bot.push.sender import Sender, SenderSettings
 from bot.sources.poller import Poller
+from bot.web import serve
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def sender_for(core: Core, platform: ChatPlatform) -> Sender:
         SenderSettings(
             concurrency=push.concurrency, burst=push.burst, poll_seconds=push.poll_seconds
         ),
+        metrics=core.metrics,
     )
 
 
@@ -71,10 +73,29 @@ async def running_bot(config: Config) -> AsyncIterator[list[Sender]]:
     async with AsyncExitStack() as stack:
         core = await stack.enter_async_context(open_core(config))
         senders: list[Sender] = []
+        platforms = build_platforms(core)
         client = await stack.enter_async_context(httpx.AsyncClient())
+
+        async def alert(source: str, message: str) -> None:
+            for platform in platforms:
+                await platform.notify_operators(f"Source {source}: {message}")
+
         # Built before any platform starts, so a mistake in `sources` fails at once.
-        poller = Poller(core, client, wake=lambda: [sender.wake() for sender in senders])
-        for platform in build_platforms(core):
+        poller = Poller(
+            core, client, wake=lambda: [sender.wake() for sender in senders], on_alert=alert
+        )
+        if config.endpoint.enabled:
+            endpoint = await stack.enter_async_context(
+                serve(
+                    core,
+                    core.metrics,
+                    lambda: {platform.name: platform.connected for platform in platforms},
+                    config.endpoint.host,
+                    config.endpoint.port,
+                )
+            )
+            log.info("HTTP endpoint at %s (/healthz, /metrics, /feeds/latest.atom)", endpoint.url)
+        for platform in platforms:
             await platform.start()
             stack.push_async_callback(platform.stop)
             sender = sender_for(core, platform)

@@ -174,6 +174,15 @@ class MatrixConfig:
 
 
 @dataclass(frozen=True)
+class HttpEndpointConfig:
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    """Local only by default: /metrics and /healthz are for the operator's own tools."""
+    port: int = 8080
+    """0 picks any free port (logged at start)."""
+
+
+@dataclass(frozen=True)
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     directory: DirectoryConfig = field(default_factory=DirectoryConfig)
@@ -185,6 +194,7 @@ class Config:
     matrix: MatrixConfig | None = None
     sources: tuple[SourceConfig, ...] = ()
     http: HttpConfig = field(default_factory=HttpConfig)
+    endpoint: HttpEndpointConfig = field(default_factory=HttpEndpointConfig)
     path: Path | None = field(default=None, metadata={"internal": True})
     """The file this came from, if any."""
 

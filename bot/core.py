@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.config import Config, ConfigError
 from bot.directory import Directory
 from bot.fanout import Audience
+from bot.metrics import Metrics
 from bot.models import ChatAddress, Subscription
 from bot.recognise import Recogniser
 from bot.store import Store
@@ -24,6 +25,7 @@ class Core:
     recogniser: Recogniser
     store: Store
     audience: Audience
+    metrics: Metrics
 
 
 def load_directory(config: Config) -> Directory:
@@ -43,7 +45,7 @@ async def open_core(config: Config, database: Path | str | None = None) -> Async
     directory = load_directory(config)
     async with Store.open(database or config.database_path) as store:
         await store.sync_broadcasts(broadcast_targets(config, directory))
-        yield Core(config, directory, Recogniser(directory), store, Audience(directory))
+        yield Core(config, directory, Recogniser(directory), store, Audience(directory), Metrics())
 
 
 _BROADCAST_KIND = {"telegram": "channel", "matrix": "room"}

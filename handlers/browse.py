@@ -99,7 +99,7 @@ async def parties(services: Services, request: Request) -> Reply:
 
 async def latest(services: Services, request: Request) -> Reply:
     args = request.args
-    if args and not args[0].isdigit():
+    if args and not args[0].isdecimal():
         return reply("/latest takes a number of statements, for example: /latest 10")
     count = min(int(args[0]), MAX_LATEST) if args else PAGE_SIZE
     if count < 1:

@@ -137,6 +137,8 @@ async def dispatch(services: Services, asker: Asker, text: str) -> Reply | None:
         return reply(f"I don't know {shown}. /help lists the commands I know.")
     if command.manages and not await asker.may_manage():
         return reply(f"Only this chat's admins can use /{command.name} here.")
+    if services.metrics is not None:
+        services.metrics.command(command.name)
     try:
         return await command.run(services, Request(asker, parsed.text))
     except Exception:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.core import Core
 from bot.directory import Directory
 from bot.flood import FloodGuard
+from bot.metrics import Metrics
 from bot.models import ChatAddress
 from bot.store import Store
 
@@ -51,10 +52,11 @@ class Services:
     store: Store
     directory: Directory
     flood: FloodGuard | None = None
+    metrics: Metrics | None = None
 
     @classmethod
     def for_core(cls, core: Core) -> Services:
-        """What a platform adapter hands its handlers: the core, with the config's flood guard."""
+        """What a platform adapter hands its handlers: the core, the flood guard, the metrics."""
         limits = core.config.flood
         guard = FloodGuard(limits.commands_per_minute, limits.quiet_minutes * 60)
-        return cls(core.store, core.directory, guard)
+        return cls(core.store, core.directory, guard, core.metrics)

@@ -24,9 +24,9 @@ def party_ref(directory: Directory, party: Party) -> str:
 
 def split_page(args: tuple[str, ...], bare_number: bool = False) -> tuple[tuple[str, ...], int]:
     """Take a trailing "page N" (or, where allowed, a bare trailing number) off the args."""
-    if len(args) >= 2 and args[-2].lower() == "page" and args[-1].isdigit():
+    if len(args) >= 2 and args[-2].lower() == "page" and args[-1].isdecimal():
         return args[:-2], max(1, int(args[-1]))
-    if bare_number and len(args) >= 2 and args[-1].isdigit():
+    if bare_number and len(args) >= 2 and args[-1].isdecimal():
         return args[:-1], max(1, int(args[-1]))
     return args, 1
 

@@ -51,7 +51,7 @@ async def settings(services: Services, request: Request) -> Reply:
 async def _daily(services: Services, chat: int, args: tuple[str, ...]) -> Reply:
     hour_text = args[0].removesuffix(":00") if args else "8"
     zone = args[1] if len(args) > 1 else "UTC"
-    if not hour_text.isdigit() or not 0 <= int(hour_text) <= 23:
+    if not hour_text.isdecimal() or not 0 <= int(hour_text) <= 23:
         return reply(f"The hour must be a whole number from 0 to 23, not “{hour_text}”. {USAGE}")
     if not valid_timezone(zone):
         return reply(

@@ -74,3 +74,12 @@ class ChatPlatform(Platform, Protocol):
     def rate_limiter(self) -> RateLimiter:
         """The platform's own pace for pushed messages."""
         ...
+
+    @property
+    def connected(self) -> bool:
+        """Whether it is taking commands right now: what /healthz reports."""
+        ...
+
+    async def notify_operators(self, text: str) -> None:
+        """Tell the operators named in the config (a source failing for hours, say)."""
+        ...

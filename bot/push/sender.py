@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.messages import push_message
+from bot.metrics import Metrics
 from bot.outbox_queries import Action, ChatGone, ChatMoved, Dead, Delivery, Done, Retry
 from bot.push.digest import next_digest_time
 from bot.push.protocol import Gone, Moved, Outcome, Platform, RetryAfter, Sent, Transient
@@ -52,6 +54,7 @@ class Sender:
         backoff: Backoff,
         settings: SenderSettings = SenderSettings(),
         now: Callable[[], datetime] = utcnow,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._platform = platform
@@ -59,6 +62,7 @@ class Sender:
         self._backoff = backoff
         self._settings = settings
         self._now = now
+        self._metrics = metrics or Metrics()
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._wake = asyncio.Event()
         self._in_flight: set[asyncio.Task] = set()
@@ -145,14 +149,18 @@ class Sender:
 
     async def _send(self, delivery: Delivery) -> Outcome:
         message = push_message(delivery.statements)
+        began = time.perf_counter()
         try:
             async with asyncio.timeout(self._settings.send_timeout):
-                return await self._platform.send(delivery.address, message)
+                outcome = await self._platform.send(delivery.address, message)
         except TimeoutError:
             return Transient(f"no answer within {self._settings.send_timeout:g}s")
         except Exception as error:
             log.exception("%s: sending to %s failed", self._platform.name, delivery.address)
             return Transient(f"{type(error).__name__}: {error}")
+        if isinstance(outcome, Sent):
+            self._metrics.sent(self._platform.name, time.perf_counter() - began)
+        return outcome
 
     def _action(self, delivery: Delivery, outcome: Outcome) -> Action:
         now = self._now()
@@ -161,6 +169,7 @@ class Sender:
                 return Done()
             case RetryAfter(seconds):
                 self._limiter.pause(delivery.address.chat_id, seconds)
+                self._metrics.rate_limited(self._platform.name)
                 log.info(
                     "%s: %s asked us to wait %gs", self._platform.name, delivery.address, seconds
                 )

@@ -87,7 +87,7 @@ def _words(value: str) -> datetime | None:
     for pattern in _PATTERNS:
         for found in pattern.finditer(value):
             month = found["month"].lower()
-            number = int(month) if month.isdigit() else _MONTHS.get(month)
+            number = int(month) if month.isdecimal() else _MONTHS.get(month)
             if number is None:
                 continue
             try:

@@ -148,7 +148,7 @@ class Fetcher:
         """The decoded body, abandoning the download the moment it passes the limit."""
         too_big = f"body larger than {self._max_bytes} bytes"
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
+        if declared.isdecimal() and int(declared) > self._max_bytes:
             raise FetchError(f"{too_big} (Content-Length {declared})")
         chunks = []
         size = 0

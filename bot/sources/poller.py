@@ -177,6 +177,9 @@ class Poller:
             log.exception("%s: poll failed unexpectedly", source.name)
             report = await self._failed(source, f"internal error: {type(error).__name__}: {error}")
         report = dataclasses.replace(report, seconds=time.perf_counter() - began)
+        self._core.metrics.polled(source.name, ok=report.outcome != "failed")
+        if report.stored:
+            self._core.metrics.stored(source.name, report.stored)
         log.debug("%s: %s", source.name, report)
         return report
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from html import escape
 from urllib.parse import urlparse
 
 from telegram.error import TelegramError
@@ -95,6 +96,19 @@ class TelegramPlatform:
         if app.running:
             await app.stop()
         await app.shutdown()
+
+    @property
+    def connected(self) -> bool:
+        """Taking updates: what /healthz reports."""
+        return self._app.running and self._app.updater.running
+
+    async def notify_operators(self, text: str) -> None:
+        """Tell the operators in their private chats; one unreachable operator stops no one."""
+        for operator in self._config.operators:
+            try:
+                await self._app.bot.send_message(operator, escape(text, quote=False))
+            except TelegramError as error:
+                log.warning("telegram: could not alert operator %s: %s", operator, error)
 
     def rate_limiter(self) -> RateLimiter:
         config = self._config

@@ -59,7 +59,7 @@ class UpdateHandlers:
         self, core: Core, config: TelegramConfig, outgoing: Outgoing, tokens: ButtonTokens
     ) -> None:
         self._core = core
-        self._services = Services(core.store, core.directory)
+        self._services = Services.for_core(core)
         self._config = config
         self._outgoing = outgoing
         self._tokens = tokens
