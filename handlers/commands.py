@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.flood import Verdict
 from bot.reply import Items, Reply, bold, code, line, reply
-from handlers import browse, subscriptions
+from handlers import browse, operators, settings, subscriptions
 from handlers.context import Asker, Request, Services
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ class Command:
     example: str
     manages: bool = False
     """Changes the chat: in groups and rooms only its admins may use it."""
+    operators_only: bool = False
+    """For the bot's operators (named in the config) only; not in menus or /help for others."""
 
 
 async def start(services: Services, request: Request) -> Reply:
@@ -52,6 +54,7 @@ async def help_command(services: Services, request: Request) -> Reply:
             tuple(
                 line(code(f"/{c.name}"), f" {c.summary}. Example: ", code(c.example))
                 for c in COMMANDS
+                if request.asker.is_operator or not c.operators_only
             )
         ),
         "In a group or room, only its admins can change what it follows.",
@@ -82,6 +85,26 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "subscriptions", subscriptions.subscriptions, "what this chat follows", "/subscriptions"
+    ),
+    Command(
+        "settings",
+        settings.settings,
+        "how this chat receives statements",
+        "/settings daily 8 Europe/Athens",
+    ),
+    Command(
+        "status",
+        operators.status,
+        "uptime, queues and failing sources (operators)",
+        "/status",
+        operators_only=True,
+    ),
+    Command(
+        "sources",
+        operators.sources,
+        "each source's health (operators)",
+        "/sources",
+        operators_only=True,
     ),
     Command(
         "forget",
@@ -135,6 +158,8 @@ async def dispatch(services: Services, asker: Asker, text: str) -> Reply | None:
     if command is None:
         shown = text.split()[0] if text.split() else text
         return reply(f"I don't know {shown}. /help lists the commands I know.")
+    if command.operators_only and not asker.is_operator:
+        return reply(f"/{command.name} is for the bot's operators.")
     if command.manages and not await asker.may_manage():
         return reply(f"Only this chat's admins can use /{command.name} here.")
     if services.metrics is not None:

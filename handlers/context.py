@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.core import Core
 from bot.directory import Directory
@@ -11,6 +12,7 @@ from bot.flood import FloodGuard
 from bot.metrics import Metrics
 from bot.models import ChatAddress
 from bot.store import Store
+from bot.times import utcnow
 
 
 async def _always() -> bool:
@@ -53,6 +55,8 @@ class Services:
     directory: Directory
     flood: FloodGuard | None = None
     metrics: Metrics | None = None
+    started: datetime = field(default_factory=utcnow)
+    """When the bot started: /status shows its uptime."""
 
     @classmethod
     def for_core(cls, core: Core) -> Services:

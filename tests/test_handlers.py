@@ -25,6 +25,7 @@ async def _no() -> bool:
 
 
 MEMBER = Asker(ChatAddress("test", "-5"), "group", user_id="2", may_manage=_no)
+OPERATOR = Asker(ChatAddress("test", "9"), "private", user_id="9", is_operator=True)
 FAILED = "something went wrong"
 
 
@@ -130,8 +131,28 @@ async def test_a_deep_link_start_subscribes_at_once(services):
 async def test_help_names_every_command_with_an_example(services):
     answer = await ask(services, "/help")
     for command in COMMANDS:
-        assert f"/{command.name} " in answer
-        assert command.example in answer
+        assert (f"/{command.name} " in answer) is not command.operators_only
+        assert (command.example in answer) is not command.operators_only
+    operator_help = await ask(services, "/help", OPERATOR)
+    assert all(f"/{command.name} " in operator_help for command in COMMANDS)
+
+
+async def test_status_and_sources_are_for_operators_only(services):
+    assert await ask(services, "/status") == "/status is for the bot's operators."
+    status = await ask(services, "/status", OPERATOR)
+    assert "statements stored" in status and "Nothing has been sent yet" in status
+    assert await ask(services, "/sources", OPERATOR) == "No sources are configured."
+
+
+async def test_settings_switch_between_immediate_and_a_daily_digest(services):
+    assert "each statement as it arrives" in await ask(services, "/settings")
+    answer = await ask(services, "/settings daily 7 Europe/Athens")
+    assert answer.startswith("Done: a daily digest at 07:00 (Europe/Athens)")
+    assert "daily digest at 07:00 (Europe/Athens)" in await ask(services, "/settings")
+    assert "don't know the time zone" in await ask(services, "/settings daily 7 Mars/Olympus")
+    assert "0 to 23" in await ask(services, "/settings daily 25")
+    assert (await ask(services, "/settings immediate")).startswith("Done")
+    assert "Only this chat's admins" in await ask(services, "/settings immediate", MEMBER)
 
 
 async def test_unknown_commands_and_other_bots_commands_are_answered_plainly(services):

@@ -21,7 +21,7 @@ def bot_commands() -> list[BotCommand]:
     return [
         BotCommand(command.name, _description(command.summary))
         for command in COMMANDS
-        if _NAME.fullmatch(command.name)
+        if _NAME.fullmatch(command.name) and not command.operators_only
     ]
 
 
