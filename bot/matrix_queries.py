@@ -52,6 +52,10 @@ def _sync_key(user_id: str) -> str:
     return f"matrix.next_batch:{user_id}"
 
 
+def _operator_key(user_id: str, operator: str) -> str:
+    return f"matrix.operator_room:{user_id}:{operator}"
+
+
 class MatrixQueries:
     """Mixed into `Store`, which provides `_write` and `_value`."""
 
@@ -73,6 +77,15 @@ class MatrixQueries:
 
     async def save_matrix_sync_token(self, user_id: str, token: str) -> None:
         await self._put_state(_sync_key(user_id), token)
+
+    async def matrix_operator_room(self, user_id: str, operator: str) -> str | None:
+        """The private room in which the bot tells an operator about trouble."""
+        return await self._value(
+            "SELECT value FROM state WHERE key = ?", (_operator_key(user_id, operator),)
+        )
+
+    async def save_matrix_operator_room(self, user_id: str, operator: str, room_id: str) -> None:
+        await self._put_state(_operator_key(user_id, operator), room_id)
 
     async def _put_state(self, key: str, value: str) -> None:
         async with self._write() as db:

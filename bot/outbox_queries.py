@@ -220,7 +220,7 @@ class OutboxQueries:
         await db.execute(
             "UPDATE outbox SET state = 'pending' WHERE chat = ? AND state = 'sending'", (chat,)
         )
-        if existing is None:
+        if existing is None or existing[0] == chat:
             await db.execute("UPDATE chats SET chat_id = ? WHERE id = ?", (new_id, chat))
             return
         target = existing[0]
