@@ -14,16 +14,18 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
 from bot.core import load_directory, open_core
 from bot.directory import Directory
+from bot.export import export
 from bot.ingest import ingest, recognise
 from bot.logs import add_secrets, configure_logging
 from bot.models import RawStatement
 from bot.progress import Progress
 from bot.recognise import Recogniser
-from bot.store import DatabaseTooNew, Recognised
+from bot.store import DatabaseTooNew, Recognised, Store
 
 log = logging.getLogger("partywire")
 
@@ -34,17 +36,16 @@ def _parser() -> argparse.ArgumentParser:
         description="A Telegram and Matrix bot for the statements of communist and workers' parties.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    config = argparse.ArgumentParser(add_help=False)
+    config.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,  # so `db --config X check` is not undone by `check`'s default
+        help="configuration file (default: $PARTYWIRE_CONFIG, else built-in defaults)",
+    )
 
-    def add(name: str, help_text: str, config: bool = True) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
-        if config:
-            sub.add_argument(
-                "--config",
-                metavar="FILE",
-                default=os.environ.get("PARTYWIRE_CONFIG"),
-                help="configuration file (default: $PARTYWIRE_CONFIG, else built-in defaults)",
-            )
-        return sub
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text, parents=[config])
 
     add("demo", "talk to the bot in this terminal about the sample statements; no token needed")
 
@@ -84,13 +85,28 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = add("parties", "list the parties in the directory")
     listing.add_argument("--country", help="only this country's parties")
+
+    out = add("export", "write every statement (or one party's) to standard output")
+    out.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    out.add_argument("--party", help="only this party's statements (name, abbreviation or id)")
+
+    database = add("db", "look after the database (safe while the bot runs)")
+    actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, meaning in (
+        ("backup", "copy the database with SQLite's online backup"),
+        ("migrate", "bring the schema up to date and say its version"),
+        ("check", "run SQLite's and the full-text index's integrity checks"),
+    ):
+        sub = actions.add_parser(action, help=meaning, description=meaning, parents=[config])
+        if action == "backup":
+            sub.add_argument("path", type=Path, metavar="PATH", help="where to write the copy")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        config = load_config(args.config)
+        config = load_config(getattr(args, "config", None) or os.environ.get("PARTYWIRE_CONFIG"))
     except ConfigError as error:
         print(f"partywire: configuration error: {error}", file=sys.stderr)
         return 2
@@ -104,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader (`| head`) has had enough: stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 async def _demo(config: Config, args: argparse.Namespace) -> int:
@@ -243,4 +263,48 @@ async def _parties(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"demo": _demo, "run": _run, "ingest": _ingest, "parties": _parties}
+async def _export(config: Config, args: argparse.Namespace) -> int:
+    directory = load_directory(config)
+    party_id = None
+    if args.party:
+        found = directory.find(args.party).parties
+        if len(found) != 1:
+            raise CommandError(
+                f"--party {args.party!r} names no single party (see `partywire parties`)"
+            )
+        party_id = found[0].id
+    async with open_core(config) as core:
+        count = await export(core.store, core.directory, sys.stdout, args.format, party_id)
+    print(f"exported {count} statements", file=sys.stderr)
+    return 0
+
+
+async def _db(config: Config, args: argparse.Namespace) -> int:
+    async with Store.open(config.database_path) as store:
+        if args.action == "backup":
+            if await asyncio.to_thread(args.path.exists):
+                raise CommandError(f"{args.path} exists already; give a new path")
+            await store.backup(args.path)
+            print(f"backed up {config.database_path} to {args.path}", file=sys.stderr)
+            return 0
+        if args.action == "migrate":
+            print(f"{config.database_path}: schema version {await store.schema_version()}")
+            return 0
+        problems = await store.check()
+    for problem in problems:
+        print(problem)
+    print(
+        f"{config.database_path}: {'ok' if not problems else f'{len(problems)} problems'}",
+        file=sys.stderr,
+    )
+    return 1 if problems else 0
+
+
+_COMMANDS = {
+    "demo": _demo,
+    "run": _run,
+    "ingest": _ingest,
+    "parties": _parties,
+    "export": _export,
+    "db": _db,
+}
