@@ -66,11 +66,6 @@ class MatrixQueries:
     async def save_matrix_session(self, session: MatrixSession) -> None:
         await self._put_state(_session_key(session.user_id), session.to_json())
 
-    async def forget_matrix_session(self, user_id: str) -> None:
-        """Drop a session the homeserver no longer accepts (its token was revoked)."""
-        async with self._write() as db:
-            await db.execute("DELETE FROM state WHERE key = ?", (_session_key(user_id),))
-
     async def matrix_sync_token(self, user_id: str) -> str | None:
         """Where the last sync ended: the next run continues from there."""
         return await self._value("SELECT value FROM state WHERE key = ?", (_sync_key(user_id),))

@@ -72,9 +72,8 @@ class Subscription:
     """One thing a chat follows: a party, a country, IMCWP items, words, or everything."""
 
     kind: str
+    """"party", "country", "imcwp", "words" or "all"."""
     value: str = ""
-
-    KINDS = ("party", "country", "imcwp", "words", "all")
 
 
 @dataclass(frozen=True, slots=True)

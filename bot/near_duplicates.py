@@ -67,24 +67,6 @@ def _numbers(folded: str) -> tuple[str, ...]:
     return tuple(number.lstrip("0") or "0" for number in _NUMBER.findall(folded))
 
 
-def similarity(a: str, b: str) -> float:
-    """rapidfuzz's ratio (0-100) of two texts after folding: symmetric in its arguments."""
-    return fuzz.ratio(fold_text(a), fold_text(b))
-
-
-def near_duplicate(
-    a: Entry, b: Entry, threshold: float = THRESHOLD, min_length: int = MIN_LENGTH
-) -> bool:
-    """Whether two entries are the same statement, by the rules in the module docstring."""
-    if a.url is not None and a.url == b.url:
-        return True
-    if a.folded == b.folded:
-        return True
-    return _fuzzy_allowed(a, b, min_length) and (
-        fuzz.ratio(a.folded, b.folded, score_cutoff=threshold) >= threshold
-    )
-
-
 def _fuzzy_allowed(a: Entry, b: Entry, min_length: int) -> bool:
     if min(len(a.folded), len(b.folded)) < min_length or a.numbers != b.numbers:
         return False
@@ -155,7 +137,9 @@ class RecentStatements:
 
     def match(self, entry: Entry) -> Entry | None:
         """A recent statement `entry` nearly duplicates, if any."""
-        key = (entry.url and self._by_url.get(entry.url)) or self._by_text.get(entry.folded)
+        key = self._by_url.get(entry.url) if entry.url else None
+        if key is None:
+            key = self._by_text.get(entry.folded)
         if key is not None:
             return self._entries[key]
         if len(entry.folded) < self.min_length:

@@ -62,10 +62,6 @@ def bold(text: str) -> Text:
     return Text(text, "bold")
 
 
-def italic(text: str) -> Text:
-    return Text(text, "italic")
-
-
 def code(text: str) -> Text:
     return Text(text, "code")
 

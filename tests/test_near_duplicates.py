@@ -14,14 +14,7 @@ from rapidfuzz import fuzz
 
 from bot.ingest import recognise
 from bot.models import RawStatement
-from bot.near_duplicates import (
-    MIN_LENGTH,
-    THRESHOLD,
-    Entry,
-    RecentStatements,
-    near_duplicate,
-    similarity,
-)
+from bot.near_duplicates import MIN_LENGTH, THRESHOLD, Entry, RecentStatements
 from bot.store import Store
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
@@ -30,6 +23,17 @@ TITLE = "Statement of the Communist Party on the general strike against the new 
 
 def entry(text: str, url: str | None = None, parties=(), at: datetime = NOW) -> Entry:
     return Entry.of(text, url, parties, at)
+
+
+def near_duplicate(earlier: Entry, later: Entry) -> bool:
+    """Whether the index, holding `earlier`, takes `later` for the same statement."""
+    index = RecentStatements()
+    index.add_entry(earlier)
+    return index.match(later) is not None
+
+
+def similarity(a: str, b: str) -> float:
+    return fuzz.ratio(entry(a).folded, entry(b).folded)
 
 
 def test_the_same_url_or_folded_text_is_a_duplicate():

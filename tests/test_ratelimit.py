@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.push.ratelimit import FakeClock, Rate, RateLimiter, wait_turn
+from bot.push.ratelimit import Rate, RateLimiter, wait_turn
+from tests.fake_clock import FakeClock
 
 GLOBAL = Rate(5, 1.0)
 CHATS = {"private": Rate(1, 1.0), "group": Rate(3, 6.0), "channel": Rate(2, 3.0)}

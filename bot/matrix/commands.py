@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from urllib.parse import unquote
 
 from bot.config import MatrixConfig
@@ -21,15 +20,6 @@ _TAG = re.compile(r"<[^>]+>")
 _AFTER_NAME = re.compile(r"^[:,]|^\s|^$")
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A command in a message, spelt as the dispatcher reads it (`/party KKE`)."""
-
-    text: str
-    addressed: bool
-    """The message named the bot: then even an unknown command gets an answer."""
-
-
 def find_command(
     body: str,
     formatted_body: str | None,
@@ -37,8 +27,8 @@ def find_command(
     user_id: str,
     display_name: str | None,
     prefix: str,
-) -> Found | None:
-    """The command in a message, if it is one for the bot.
+) -> str | None:
+    """The command in a message, if it is one for the bot, spelt as the dispatcher reads it.
 
     `!party KKE` (the configured prefix, or `/`) is a command when it names a known one,
     so other bots' commands in a shared room are left alone. A message that starts by
@@ -50,7 +40,7 @@ def find_command(
             command = "/" + text[len(start) :]
             parsed = parse_command(command)
             if parsed is not None and parsed.name in BY_NAME:
-                return Found(command, addressed=False)
+                return command
             return None
     rest = _after_mention(text, formatted_body, user_id, display_name)
     if rest is None:
@@ -59,7 +49,7 @@ def find_command(
         if start and rest.startswith(start):
             rest = rest[len(start) :]
             break
-    return Found("/" + (rest.strip() or "help"), addressed=True)
+    return "/" + (rest.strip() or "help")
 
 
 def _after_mention(

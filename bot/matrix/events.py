@@ -220,7 +220,7 @@ class Events:
         if found is None:
             return None
         thread = relation.get("event_id") if relation.get("rel_type") == "m.thread" else None
-        return _Command(room_id, event, found.text, thread)
+        return _Command(room_id, event, found, thread)
 
     async def _answer(self, command: _Command) -> None:
         sender = command.event.sender

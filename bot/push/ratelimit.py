@@ -31,24 +31,6 @@ class SystemClock:
         return time.monotonic()
 
 
-class FakeClock:
-    """A clock that moves only when told, so tests simulate hours of sending instantly."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        self.now = start
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    async def sleep(self, seconds: float) -> None:
-        """Stands in for `asyncio.sleep`: time passes at once, other tasks still get a turn."""
-        self.advance(max(seconds, 0.0))
-        await asyncio.sleep(0)
-
-
 @dataclass(frozen=True, slots=True)
 class Rate:
     """A platform's limit: at most `count` sends in any window of `per_seconds`."""

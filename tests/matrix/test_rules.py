@@ -11,7 +11,7 @@ from nio import RoomSendError, RoomSendResponse, SyncError
 from nio.crypto import ENCRYPTION_ENABLED
 
 from bot.config import MatrixConfig
-from bot.matrix.commands import Found, find_command, invite_accepted
+from bot.matrix.commands import find_command, invite_accepted
 from bot.matrix.content import notice
 from bot.matrix.outcomes import send_outcome
 from bot.matrix.rooms import privileged_creators
@@ -23,21 +23,21 @@ from bot.reply import Button, bold, line, reply
 BOT = "@partywire:example.org"
 
 
-def find(body: str, formatted: str | None = None, prefix: str = "!") -> Found | None:
+def find(body: str, formatted: str | None = None, prefix: str = "!") -> str | None:
     return find_command(body, formatted, user_id=BOT, display_name="Partywire", prefix=prefix)
 
 
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("!party KKE", Found("/party KKE", False)),
-        ("  !PARTY kke ", Found("/PARTY kke", False)),
-        ("/latest 5", Found("/latest 5", False)),
-        ("partywire: party KKE", Found("/party KKE", True)),
-        ("Partywire, !party KKE", Found("/party KKE", True)),
-        ("@partywire:example.org latest", Found("/latest", True)),
-        ("partywire: dance", Found("/dance", True)),
-        ("partywire", Found("/help", True)),
+        ("!party KKE", "/party KKE"),
+        ("  !PARTY kke ", "/PARTY kke"),
+        ("/latest 5", "/latest 5"),
+        ("partywire: party KKE", "/party KKE"),
+        ("Partywire, !party KKE", "/party KKE"),
+        ("@partywire:example.org latest", "/latest"),
+        ("partywire: dance", "/dance"),
+        ("partywire", "/help"),
         ("!weather Athens", None),
         ("!!", None),
         ("hello partywire: party KKE", None),
@@ -45,19 +45,19 @@ def find(body: str, formatted: str | None = None, prefix: str = "!") -> Found | 
         ("good morning", None),
     ],
 )
-def test_find_command(body: str, expected: Found | None) -> None:
+def test_find_command(body: str, expected: str | None) -> None:
     assert find(body) == expected
 
 
 def test_a_mention_pill_names_the_bot_by_whatever_it_shows() -> None:
     pill = f'<a href="https://matrix.to/#/{BOT}">PW &amp; co</a>: party KKE'
-    assert find("PW & co: party KKE", pill) == Found("/party KKE", True)
+    assert find("PW & co: party KKE", pill) == "/party KKE"
     other = '<a href="https://matrix.to/#/@someone:example.org">PW</a>: party KKE'
     assert find("PW: party KKE", other) is None
 
 
 def test_a_custom_prefix_replaces_the_bang() -> None:
-    assert find("?party KKE", prefix="?") == Found("/party KKE", False)
+    assert find("?party KKE", prefix="?") == "/party KKE"
     assert find("!party KKE", prefix="?") is None
 
 
