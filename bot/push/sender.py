@@ -90,10 +90,18 @@ class Sender:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def drain(self) -> None:
-        """Send everything due now, then return: for one-off runs and tests."""
-        while deliveries := await self._claim():
-            await self._start(deliveries)
-            await asyncio.gather(*self._in_flight)
+        """Send everything due now, then return: for one-off runs, benchmarks and tests.
+
+        Claims go on while earlier messages are in flight, as in `run`, so the pace
+        never dips between batches; it returns once nothing is due or in flight.
+        """
+        while True:
+            if deliveries := await self._claim():
+                await self._start(deliveries)
+            elif self._in_flight:
+                await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            else:
+                return
 
     async def _claim(self) -> list[Delivery]:
         settings = self._settings
