@@ -16,7 +16,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.core import Core, open_core
 from bot.push.protocol import ChatPlatform
 from bot.push.retry import Backoff
@@ -117,7 +117,15 @@ async def run_bot(config: Config) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with running_bot(config):
-        await stop.wait()
-        log.info("stopping")
+    try:
+        async with running_bot(config):
+            await stop.wait()
+            log.info("stopping")
+    except ConfigError:
+        raise
+    except Exception:
+        # The one place that logs what nothing else caught: through the redacting
+        # formatter, never as a bare traceback that could carry a token in a URL.
+        log.exception("the bot stopped on an error")
+        return 1
     return 0

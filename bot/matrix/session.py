@@ -15,6 +15,7 @@ from nio import AsyncClient, AsyncClientConfig, LoginResponse, WhoamiResponse
 from nio.crypto import ENCRYPTION_ENABLED
 
 from bot.config import MatrixConfig
+from bot.logs import add_secrets
 from bot.matrix_queries import MatrixSession
 from bot.store import Store
 
@@ -71,6 +72,7 @@ async def sign_in(client: AsyncClient, config: MatrixConfig, store: Store) -> No
         raise MatrixStartError(
             f"cannot reach the Matrix homeserver {config.homeserver}: {type(error).__name__} {error}"
         ) from error
+    add_secrets([client.access_token])  # a token from the database is as secret as the config's
     if config.encryption and client.olm is None:
         raise MatrixStartError(
             f"end-to-end encryption could not be set up (store path {client.store_path})"
