@@ -50,5 +50,14 @@ def choices(
 ) -> tuple[Items, tuple[tuple[Button, ...], ...]]:
     """A list of candidate parties, and one button each that runs `command` on it."""
     items = Items(tuple(line(party_label(p)) for p in parties))
-    buttons = tuple((Button(p.short, f"{command} {party_ref(directory, p)}"),) for p in parties[:8])
+    shorts = [p.short for p in parties]
+    buttons = tuple(
+        (Button(_button_label(p, shorts), f"{command} {party_ref(directory, p)}"),)
+        for p in parties[:8]
+    )
     return items, buttons
+
+
+def _button_label(party: Party, shorts: list[str]) -> str:
+    """The party's short name, with its country when another candidate shares it (PCP, CPP)."""
+    return party.short if shorts.count(party.short) == 1 else f"{party.short} ({party.country})"

@@ -178,3 +178,10 @@ async def test_a_chat_flooding_the_bot_is_warned_once_then_ignored(services):
     assert "faster than I can answer" in render_plain(answers[3])
     assert answers[4:] == [None, None]
     assert await dispatch(guarded, MEMBER, "/latest 1") is not None
+
+
+async def test_choices_between_parties_sharing_an_abbreviation_have_distinct_buttons(services):
+    answer = await dispatch(services, PRIVATE, "/party PCP")
+    labels = [button.label for row in answer.buttons for button in row]
+    assert "PCP (Portugal)" in labels
+    assert len(set(labels)) == len(labels)
