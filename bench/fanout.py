@@ -75,19 +75,22 @@ async def fill(path: Path, chats: int) -> float:
         return time.perf_counter() - started
 
 
-def violations(arrivals: list[float], limit: int) -> int:
-    """Windows of one second, starting at any arrival, that hold more than `limit` arrivals."""
-    times = sorted(arrivals)
-    count, end = 0, 0
+def violations(moments: list[float], limit: int) -> tuple[int, int]:
+    """Windows of one second, starting at any moment, holding more than `limit`; and the busiest."""
+    times = sorted(moments)
+    count, busiest, end = 0, 0, 0
     for start, moment in enumerate(times):
         while end < len(times) and times[end] - moment < 1.0:
             end += 1
         count += end - start > limit
-    return count
+        busiest = max(busiest, end - start)
+    return count, busiest
 
 
-async def measure(path: Path, url: str, limit: int | None, instant: bool) -> tuple[float, dict]:
-    """Drain the outbox through the endpoint at `url`; answer the seconds and its record."""
+async def measure(
+    path: Path, url: str, limit: int | None, instant: bool
+) -> tuple[float, dict, list[float]]:
+    """Drain the outbox through the endpoint at `url`; answer the seconds, its record and send starts."""
     connector = aiohttp.TCPConnector(limit=CONCURRENCY)
     async with Store.open(path) as store, aiohttp.ClientSession(connector=connector) as client:
         platform = InstantPlatform() if instant else HttpPlatform(client, f"{url}/send")
@@ -99,7 +102,7 @@ async def measure(path: Path, url: str, limit: int | None, instant: bool) -> tup
         await sender.drain()
         seconds = time.perf_counter() - started
         async with client.get(f"{url}/stats") as answer:
-            return seconds, await answer.json()
+            return seconds, await answer.json(), getattr(platform, "started", [])
 
 
 def one_run(chats: int, limit: int | None, instant: bool) -> dict:
@@ -115,7 +118,7 @@ def one_run(chats: int, limit: int | None, instant: bool) -> dict:
         )
         try:
             url = f"http://127.0.0.1:{int(endpoint.stdout.readline())}"
-            seconds, stats = asyncio.run(measure(path, url, limit, instant))
+            seconds, stats, starts = asyncio.run(measure(path, url, limit, instant))
         finally:
             endpoint.stdin.close()
             endpoint.wait()
@@ -132,7 +135,10 @@ def one_run(chats: int, limit: int | None, instant: bool) -> dict:
         result["repeated"] = sum(count - 1 for count in per_chat.values())
         span = max(arrivals) - min(arrivals) if len(arrivals) > 1 else seconds
         result["arrival_rate"] = len(arrivals) / span if span else float("inf")
-        result["violations"] = violations(arrivals, limit) if limit else 0
+        result["violations"], result["busiest"] = violations(arrivals, limit) if limit else (0, 0)
+        result["send_violations"], result["send_busiest"] = (
+            violations(starts, limit) if limit else (0, 0)
+        )
     return result
 
 
@@ -176,7 +182,9 @@ def main() -> None:
             f"   at the endpoint {limited['arrival_rate']:,.0f} msg/s"
         )
         print(
-            f"  limit violations      {limited['violations']} one-second windows over {args.limit}"
+            f"  limit violations      sent: {limited['send_violations']} one-second windows over"
+            f" {args.limit} (busiest {limited['send_busiest']});"
+            f" at the endpoint: {limited['violations']} (busiest {limited['busiest']})"
         )
         print(
             f"  lost / repeated       {limited['lost']} / {limited['repeated']}  (limits off: {free['lost']} / {free['repeated']})"

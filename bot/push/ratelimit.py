@@ -102,6 +102,10 @@ class RateLimiter:
         """Global slots booked beyond the frontier, each pointing towards a later free one."""
         self._sweep_at = _MIN_SWEEP
 
+    def now(self) -> float:
+        """The limiter's clock: slots and pauses are readings of it."""
+        return self._now()
+
     def reserve(self, chat_key: str, kind: str) -> float:
         """Book the next slot for a send to `chat_key`; answer the seconds until it starts.
 

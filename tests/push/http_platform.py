@@ -8,6 +8,8 @@ benchmark measures the engine rather than the client library.
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 
 from bot.models import ChatAddress
@@ -22,8 +24,11 @@ class HttpPlatform:
     def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
         self._session = session
         self._url = url
+        self.started: list[float] = []
+        """When each send began (event-loop time): the pace the engine itself kept."""
 
     async def send(self, address: ChatAddress, message: Reply) -> Outcome:
+        self.started.append(asyncio.get_running_loop().time())
         payload = {"chat_id": address.chat_id, "text": render_plain(message)}
         try:
             async with self._session.post(self._url, json=payload) as answer:
