@@ -1,9 +1,12 @@
-"""Fixtures shared by the core's tests: a real SQLite store and the bundled directory."""
+"""Fixtures shared by the core's tests: a real SQLite store, a whole core over one, and the
+bundled directory."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.config import Config
+from bot.core import open_core
 from bot.store import Store
 
 
@@ -24,4 +27,10 @@ def recogniser(directory):
 @pytest.fixture
 async def store(tmp_path):
     async with Store.open(tmp_path / "partywire.sqlite3") as opened:
+        yield opened
+
+
+@pytest.fixture
+async def core(tmp_path):
+    async with open_core(Config(), tmp_path / "db.sqlite3") as opened:
         yield opened

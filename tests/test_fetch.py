@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from collections.abc import AsyncIterator
 
@@ -108,10 +107,9 @@ async def test_slow_body_hits_the_deadline(client: httpx.AsyncClient) -> None:
     # One byte every 50 ms never trips the read timeout; only the deadline stops it.
     trickle = Streamer(10_000, chunk=1, interval=0.05)
     async with serve({"/slow": trickle.handle}) as base:
-        started = time.monotonic()
         with pytest.raises(FetchError) as caught:
             await Fetcher(client, deadline=0.5).fetch(f"{base}/slow")
-    assert time.monotonic() - started < 3
+    assert trickle.sent < 1_000, "the body was abandoned long before its end"
     assert caught.value.reason == "no complete response within 0.5s"
 
 

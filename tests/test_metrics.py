@@ -15,13 +15,7 @@ from bot.metrics import Metrics
 from bot.models import ChatAddress, RawStatement, Subscription
 from bot.outbox_queries import Done
 from bot.times import utcnow
-from bot.web import serve
-
-
-@pytest.fixture
-async def core(tmp_path):
-    async with open_core(Config(), tmp_path / "db.sqlite3") as opened:
-        yield opened
+from tests.endpoint import endpoint_client
 
 
 @pytest.fixture
@@ -31,10 +25,7 @@ def metrics():
 
 @pytest.fixture
 async def client(core, metrics):
-    async with (
-        serve(core, metrics, lambda: {"telegram": True}, "127.0.0.1", 0) as endpoint,
-        httpx.AsyncClient(base_url=endpoint.url) as http,
-    ):
+    async with endpoint_client(core, metrics, lambda: {"telegram": True}) as http:
         yield http
 
 
@@ -152,10 +143,7 @@ async def test_a_closed_database_drops_the_store_figures_but_not_the_scrape(tmp_
     metrics = Metrics()
     metrics.command("help")
 
-    async with (
-        serve(core, metrics, lambda: {}, "127.0.0.1", 0) as endpoint,
-        httpx.AsyncClient(base_url=endpoint.url) as http,
-    ):
+    async with endpoint_client(core, metrics, lambda: {}) as http:
         samples = await scrape(http)
 
     assert STATEMENTS not in samples

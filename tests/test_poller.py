@@ -168,8 +168,6 @@ async def test_a_304_is_cheap(core, client):
     assert cheap.outcome == "not_modified" and cheap.stored == 0
     assert page.requests[-1]["If-Modified-Since"] == "Wed, 01 May 2024 10:00:00 GMT"
     assert await core.store.count_statements() == 300
-    print(f"full load {full.seconds * 1000:.1f} ms, 304 poll {cheap.seconds * 1000:.1f} ms")
-    assert cheap.seconds < full.seconds
 
 
 async def test_push_backlog_pushes_the_first_load(core, client):
@@ -363,9 +361,7 @@ async def test_bad_input_gives_a_per_source_error_or_a_best_effort(core, client)
     async with serve(routes) as base:
         sources = [feed_source(base, name=path.strip("/"), path=path) for path in routes]
         poller = Poller(core, client, sources=sources, clock=Clock())
-        began = time.perf_counter()
         reports = {r.source: r for r in await asyncio.gather(*map(poller.poll, sources))}
-        elapsed = time.perf_counter() - began
     failed = {name for name, r in reports.items() if r.outcome == "failed"}
     assert failed == {"malformed", "empty", "not-a-feed", "gone", "huge", "endless"}
     assert reports["no-items"].outcome == "stored" and reports["no-items"].seen == 0
@@ -374,7 +370,7 @@ async def test_bad_input_gives_a_per_source_error_or_a_best_effort(core, client)
     assert "larger than" in reports["huge"].error
     assert "no complete response" in reports["endless"].error
     assert huge.sent < 20 * 1024 * 1024
-    assert elapsed < 5
+    assert endless.sent < 10**6, "the endless page was abandoned at the deadline"
     texts = [s.text for s in await core.store.latest(10)]
     assert "A title with a script" in " ".join(texts)
     assert all("alert(1)" not in t for t in texts)

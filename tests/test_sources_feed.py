@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.sources.feed import ParsedFeed, parse_feed
+from tests.parse_checks import assert_tidy, markup_soup
 
 SOLIDNET = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
@@ -222,48 +223,33 @@ def test_feed_body_is_never_opened_as_a_url_or_path(tmp_path) -> None:
     assert parsed.statements == ()
 
 
-XMLISH = st.lists(
-    st.one_of(
-        st.sampled_from(
-            [
-                '<?xml version="1.0" encoding="utf-8"?>',
-                '<?xml version="1.0" encoding="koi8-r"?>',
-                '<rss version="2.0">',
-                "<channel>",
-                "<item>",
-                "</item>",
-                "<title>",
-                "</title>",
-                "<link>",
-                "</link>",
-                "<description>",
-                "<pubDate>",
-                '<feed xmlns="http://www.w3.org/2005/Atom">',
-                "<entry>",
-                '<link href="',
-                '"/>',
-                "<![CDATA[",
-                "]]>",
-                "&lt;script&gt;",
-                "&amp;",
-                "&#0;",
-                "&nbsp;",
-                "<!DOCTYPE rss [<!ENTITY x 'y'>]>",
-            ]
-        ),
-        st.text(max_size=20),
-    ),
-    max_size=40,
-).map("".join)
-
-
-def assert_tidy(parsed: ParsedFeed) -> None:
-    assert parsed.error is None or (not parsed.statements and "\n" not in parsed.error)
-    for statement in parsed.statements:
-        assert statement.text
-        assert statement.text == statement.text.strip()
-        assert statement.url is None or statement.url.startswith(("http://", "https://"))
-        assert statement.published_at is None or statement.published_at.tzinfo is UTC
+XMLISH = markup_soup(
+    [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<?xml version="1.0" encoding="koi8-r"?>',
+        '<rss version="2.0">',
+        "<channel>",
+        "<item>",
+        "</item>",
+        "<title>",
+        "</title>",
+        "<link>",
+        "</link>",
+        "<description>",
+        "<pubDate>",
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        "<entry>",
+        '<link href="',
+        '"/>',
+        "<![CDATA[",
+        "]]>",
+        "&lt;script&gt;",
+        "&amp;",
+        "&#0;",
+        "&nbsp;",
+        "<!DOCTYPE rss [<!ENTITY x 'y'>]>",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)

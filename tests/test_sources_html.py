@@ -16,6 +16,7 @@ from bot.sources.html import (
     parse_listing,
     resolve_link,
 )
+from tests.parse_checks import assert_tidy, markup_soup
 
 BASE = "https://www.solidnet.org/news/"
 
@@ -208,59 +209,49 @@ def test_unreadable_dates(value: str) -> None:
     assert parse_date(value) is None
 
 
-HTMLISH = st.lists(
-    st.one_of(
-        st.sampled_from(
-            [
-                '<div class="views-row">',
-                "</div>",
-                '<h3 class="title">',
-                "</h3>",
-                '<a href="',
-                '">',
-                "</a>",
-                '<time datetime="',
-                "<script>",
-                "</script>",
-                "<style>",
-                "<!--",
-                "-->",
-                '<li class="pager-next">',
-                "<base href=",
-                "&nbsp;",
-                "&#0;",
-                "<table><tr><td>",
-                "<template>",
-                "<svg><a href=x>",
-            ]
-        ),
-        st.text(max_size=20),
-    ),
-    max_size=40,
-).map("".join)
+HTMLISH = markup_soup(
+    [
+        '<div class="views-row">',
+        "</div>",
+        '<h3 class="title">',
+        "</h3>",
+        '<a href="',
+        '">',
+        "</a>",
+        '<time datetime="',
+        "<script>",
+        "</script>",
+        "<style>",
+        "<!--",
+        "-->",
+        '<li class="pager-next">',
+        "<base href=",
+        "&nbsp;",
+        "&#0;",
+        "<table><tr><td>",
+        "<template>",
+        "<svg><a href=x>",
+    ]
+)
 
 
-def assert_tidy(parsed: ParsedListing) -> None:
-    assert parsed.error is None or (not parsed.statements and "\n" not in parsed.error)
-    for statement in parsed.statements:
-        assert statement.text
-        assert statement.text == statement.text.strip()
-        assert statement.url is None or statement.url.startswith(("http://", "https://"))
-        assert statement.published_at is None or statement.published_at.tzinfo is UTC
+def assert_tidy_listing(parsed: ParsedListing) -> None:
+    """A listing is tidy as any parse is, and its next page is absolute too."""
+    assert_tidy(parsed)
     assert parsed.next_page is None or parsed.next_page.startswith(("http://", "https://"))
 
 
 @settings(max_examples=300, deadline=None)
 @given(HTMLISH)
 def test_random_htmlish_never_raises(page: str) -> None:
-    assert_tidy(parse_listing(page, "p", BASE, SELECTORS))
-    assert_tidy(parse_listing(page, "p", BASE, ListingSelectors(item="div, a")))
+    assert_tidy_listing(parse_listing(page, "p", BASE, SELECTORS))
+    assert_tidy_listing(parse_listing(page, "p", BASE, ListingSelectors(item="div, a")))
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=2000), st.sampled_from([None, "utf-8", "cp1251", "nonsense"]))
 def test_random_bytes_never_raise(page: bytes, encoding: str | None) -> None:
-    assert_tidy(parse_listing(page, "p", BASE, ListingSelectors(item="*"), encoding))
+    assert_tidy_listing(parse_listing(page, "p", BASE, ListingSelectors(item="*"), encoding))
 
 
 @given(st.text())

@@ -15,16 +15,11 @@ from bot.ingest import ingest
 from bot.metrics import Metrics
 from bot.models import RawStatement, Statement
 from bot.web import FEED_ENTRIES, TITLE_LENGTH, entry_id, serve
+from tests.endpoint import endpoint_client
 
 START = datetime(2024, 3, 1, tzinfo=UTC)
 KKE = "communist-party-of-greece"
 IMCWP_TEXT = "Statement of the 24th International Meeting of Communist and Workers' Parties"
-
-
-@pytest.fixture
-async def core(tmp_path):
-    async with open_core(Config(), tmp_path / "db.sqlite3") as opened:
-        yield opened
 
 
 @pytest.fixture
@@ -35,10 +30,7 @@ def platforms():
 
 @pytest.fixture
 async def client(core, platforms):
-    async with (
-        serve(core, Metrics(), lambda: platforms, "127.0.0.1", 0) as endpoint,
-        httpx.AsyncClient(base_url=endpoint.url) as http,
-    ):
+    async with endpoint_client(core, Metrics(), lambda: platforms) as http:
         yield http
 
 
@@ -110,10 +102,7 @@ async def test_healthz_is_503_when_the_database_is_closed(tmp_path):
     async with open_core(Config(), tmp_path / "db.sqlite3") as core:
         pass  # leaving the block closes the store the endpoint still holds
 
-    async with (
-        serve(core, Metrics(), lambda: {"telegram": True}, "127.0.0.1", 0) as endpoint,
-        httpx.AsyncClient(base_url=endpoint.url) as http,
-    ):
+    async with endpoint_client(core, Metrics(), lambda: {"telegram": True}) as http:
         response = await http.get("/healthz")
 
     assert response.status_code == 503

@@ -140,6 +140,14 @@ class Watcher:
             )
         )
 
+    async def room_with(self, user_id: str, **options: Any) -> str:
+        """A new room with `user_id` (the bot) invited, returned once they have joined, so
+        the test's first command cannot arrive before the bot is there to read it."""
+        created = await self.client.room_create(invite=[user_id], **options)
+        assert isinstance(created, RoomCreateResponse), created
+        await self.joined(created.room_id, user_id)
+        return created.room_id
+
     def replies_to(self, event_id: str) -> list[Seen]:
         return [s for s in self.seen if s.in_reply_to == event_id]
 

@@ -22,10 +22,7 @@ async def test_invited_bot_joins_and_answers_party_with_a_formatted_reply(
     account = await bot_account(synapse)
     user = Watcher(await matrix_user("reader"))
     async with running_bot(bot_config(account, tmp_path / "bot.sqlite3"), sender=False):
-        created = await user.client.room_create(invite=[account.user_id])
-        assert isinstance(created, RoomCreateResponse), created
-        room_id = created.room_id
-        await user.joined(room_id, account.user_id)
+        room_id = await user.room_with(account.user_id)
 
         asked = await user.command(room_id, "!party KKE")
         answer = await user.reply_to(room_id, asked)
@@ -49,10 +46,7 @@ async def test_bot_answers_when_named_and_leaves_other_messages_alone(
     localpart = account.user_id[1:].split(":")[0]
     user = Watcher(await matrix_user("reader"))
     async with running_bot(bot_config(account, tmp_path / "bot.sqlite3"), sender=False):
-        created = await user.client.room_create(invite=[account.user_id])
-        assert isinstance(created, RoomCreateResponse), created
-        room_id = created.room_id
-        await user.joined(room_id, account.user_id)
+        room_id = await user.room_with(account.user_id)
 
         chatter = await user.command(room_id, "good morning, comrades")
         other_bot = await user.command(room_id, "!weather Athens")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from nio import AsyncClient, AsyncClientConfig, MegolmEvent, RoomCreateResponse
+from nio import AsyncClient, AsyncClientConfig, MegolmEvent
 from nio.crypto import ENCRYPTION_ENABLED
 
 from tests.matrix.helpers import Watcher, bot_account, bot_config, running_bot
@@ -46,10 +46,7 @@ async def test_bot_answers_in_an_encrypted_room(synapse, tmp_path) -> None:
             store_path=str(tmp_path / "bot-store"),
         )
         async with running_bot(config, sender=False):
-            created = await client.room_create(invite=[account.user_id], initial_state=[ENCRYPTED])
-            assert isinstance(created, RoomCreateResponse), created
-            room_id = created.room_id
-            await user.joined(room_id, account.user_id)
+            room_id = await user.room_with(account.user_id, initial_state=[ENCRYPTED])
             await user.sync()  # the bot's device keys, before encrypting for it
 
             sent = await client.room_send(

@@ -42,10 +42,7 @@ async def test_restart_answers_what_came_meanwhile_and_nothing_twice_without_log
     config = bot_config(account, tmp_path / "bot.sqlite3")
 
     async with running_bot(config, sender=False) as first:
-        created = await user.client.room_create(invite=[account.user_id])
-        assert isinstance(created, RoomCreateResponse), created
-        room_id = created.room_id
-        await user.joined(room_id, account.user_id)
+        room_id = await user.room_with(account.user_id)
         before = await user.command(room_id, "!party KKE")
         await user.reply_to(room_id, before)
         device = first.platform.client.device_id
@@ -95,10 +92,7 @@ async def test_kicked_bot_deactivates_the_room_until_invited_back(
     account = await bot_account(synapse)
     owner = Watcher(await matrix_user("owner"))
     async with running_bot(bot_config(account, tmp_path / "bot.sqlite3")) as bot:
-        created = await owner.client.room_create(invite=[account.user_id])
-        assert isinstance(created, RoomCreateResponse), created
-        room_id = created.room_id
-        await owner.joined(room_id, account.user_id)
+        room_id = await owner.room_with(account.user_id)
         await owner.reply_to(room_id, await owner.command(room_id, "!subscribe all"))
         address = ChatAddress(PLATFORM, room_id)
         assert (await bot.core.store.find_chat(address)).active

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from nio import RoomCreateResponse
 
 from bot.config import Broadcast, PushConfig
 from bot.matrix.rooms import PLATFORM
@@ -27,10 +26,7 @@ async def test_subscribed_room_receives_a_new_statement(synapse, matrix_user, tm
     account = await bot_account(synapse)
     user = Watcher(await matrix_user("reader"))
     async with running_bot(bot_config(account, tmp_path / "bot.sqlite3")) as bot:
-        created = await user.client.room_create(invite=[account.user_id])
-        assert isinstance(created, RoomCreateResponse), created
-        room_id = created.room_id
-        await user.joined(room_id, account.user_id)
+        room_id = await user.room_with(account.user_id)
         await user.reply_to(room_id, await user.command(room_id, "!subscribe KKE"))
 
         await bot.statement(KKE_STATEMENT, url="https://example.org/kke/piraeus")
@@ -83,10 +79,7 @@ async def test_throttled_homeserver_delays_but_loses_no_statement(
         push=PushConfig(poll_seconds=0.1, burst=100),
     )
     async with running_bot(config) as bot:
-        created = await owner.client.room_create(invite=[account.user_id])
-        assert isinstance(created, RoomCreateResponse), created
-        room_id = created.room_id
-        await owner.joined(room_id, account.user_id)
+        room_id = await owner.room_with(account.user_id)
         store = bot.core.store
         chat = await store.chat(ChatAddress(PLATFORM, room_id), "room")
         await store.subscribe(chat.id, Subscription("all"))

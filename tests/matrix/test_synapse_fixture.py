@@ -1,15 +1,12 @@
 """The homeserver fixtures do what the Matrix adapter tests will rely on."""
 
-import asyncio
 import secrets
 import socket
 from collections.abc import Callable
-from typing import TypeVar
 
 import httpx
 import pytest
 from nio import (
-    AsyncClient,
     JoinResponse,
     RoomCreateResponse,
     RoomGetStateEventResponse,
@@ -22,39 +19,10 @@ from nio import (
 )
 
 from tests.matrix import synapse as synapse_module
+from tests.matrix.helpers import create_room_with, send_text, sync_until
 from tests.matrix.synapse import Synapse, SynapseStartError, run_synapse
 
 pytestmark = pytest.mark.slow
-
-SYNC_DEADLINE = 10.0
-
-T = TypeVar("T")
-
-
-async def sync_until(client: AsyncClient, find: Callable[[SyncResponse], T | None]) -> T:
-    """Long-poll sync until `find` returns something, so tests never sleep blindly."""
-    async with asyncio.timeout(SYNC_DEADLINE):
-        while True:
-            response = await client.sync(timeout=1000)
-            assert isinstance(response, SyncResponse), response
-            found = find(response)
-            if found is not None:
-                return found
-
-
-async def create_room_with(owner: AsyncClient, *members: AsyncClient) -> str:
-    created = await owner.room_create(invite=[member.user_id for member in members])
-    assert isinstance(created, RoomCreateResponse), created
-    for member in members:
-        joined = await member.join(created.room_id)
-        assert isinstance(joined, JoinResponse), joined
-    return created.room_id
-
-
-async def send_text(
-    client: AsyncClient, room_id: str, body: str
-) -> RoomSendResponse | RoomSendError:
-    return await client.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": body})
 
 
 async def test_register_gives_working_token_and_admin_flag(synapse: Synapse) -> None:

@@ -4,11 +4,21 @@ from bot.models import ChatAddress, Subscription
 
 from .bot_harness import KKE, outbox_states, running_bot
 
+SEARCHED = "international solidarity with the dockworkers of piraeus port"
+
 
 def _buttons(message) -> dict[str, str]:
     """A sent message's buttons, label to callback data."""
     rows = (message.reply_markup or {}).get("inline_keyboard", [])
     return {b["text"]: b.get("callback_data") for row in rows for b in row}
+
+
+async def _search_past_one_page(bot, cast):
+    """Alice searches with a long query that more statements match than one page shows,
+    so the answer has an Older button whose command is too long for callback data."""
+    for n in range(7):
+        await bot.publish(f"{SEARCHED}, statement {n}", push=False)
+    return await bot.says(cast.private, cast.alice, f"/search {SEARCHED}")
 
 
 async def test_older_button_turns_the_page_in_place(fake_telegram, tmp_path):
@@ -31,11 +41,8 @@ async def test_older_button_turns_the_page_in_place(fake_telegram, tmp_path):
 
 async def test_button_with_a_long_command_is_given_a_token(fake_telegram, tmp_path):
     cast = fake_telegram.cast
-    words = "international solidarity with the dockworkers of piraeus port"
     async with running_bot(fake_telegram, tmp_path) as bot:
-        for n in range(7):
-            await bot.publish(f"{words}, statement {n}", push=False)
-        first = await bot.says(cast.private, cast.alice, f"/search {words}")
+        first = await _search_past_one_page(bot, cast)
         data = _buttons(first)["Older ▶"]
         assert not data.startswith("/")
         fake_telegram.world.press_button(first.message, data, cast.alice)
@@ -45,11 +52,8 @@ async def test_button_with_a_long_command_is_given_a_token(fake_telegram, tmp_pa
 
 async def test_button_from_before_a_restart_asks_for_the_command_again(fake_telegram, tmp_path):
     cast = fake_telegram.cast
-    words = "international solidarity with the dockworkers of piraeus port"
     async with running_bot(fake_telegram, tmp_path) as bot:
-        for n in range(7):
-            await bot.publish(f"{words}, statement {n}", push=False)
-        first = await bot.says(cast.private, cast.alice, f"/search {words}")
+        first = await _search_past_one_page(bot, cast)
     async with running_bot(fake_telegram, tmp_path) as bot:
         query = fake_telegram.world.press_button(
             first.message, _buttons(first)["Older ▶"], cast.alice
