@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 
 from bot.models import RawStatement, Recognition, Statement
@@ -11,7 +12,8 @@ from bot.outbox_queries import Audience
 from bot.recognise import Recogniser
 from bot.store import Recognised, Store
 
-BATCH = 500
+YIELD_EVERY = 25
+BATCH = 1000
 """Statements per transaction: big enough to be fast, small enough to keep others waiting briefly."""
 
 
@@ -35,10 +37,20 @@ def recognise(recogniser: Recogniser, raw: RawStatement) -> Recognised:
     return Recognised(raw, found)
 
 
-def _batches(items: Iterable[Recognised], size: int) -> Iterator[list[Recognised]]:
+async def _batches(
+    recogniser: Recogniser, raws: Iterable[RawStatement], size: int
+) -> AsyncIterator[list[Recognised]]:
+    """Recognised statements in batches, yielding to the event loop every few statements.
+
+    Recognition is CPU work on the event loop; the store's work is SQLite in its own
+    thread, which needs the loop between its steps. Yielding often lets the previous
+    batch be written while this one is recognised.
+    """
     batch: list[Recognised] = []
-    for item in items:
-        batch.append(item)
+    for raw in raws:
+        batch.append(recognise(recogniser, raw))
+        if len(batch) % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
         if len(batch) == size:
             yield batch
             batch = []
@@ -56,13 +68,19 @@ async def ingest(
     """Recognise and store `raws` in batches; report how many were seen and which were new.
 
     With an `audience`, new statements are pushed to the chats that follow them;
-    without one (a backlog) they are only stored.
+    without one (a backlog) they are only stored. Batch n is written while batch n+1
+    is recognised; batches are stored in order.
     """
     seen = 0
     stored: list[Statement] = []
-    for batch in _batches((recognise(recogniser, raw) for raw in raws), BATCH):
-        stored += await store.add_statements(batch, audience=audience)
+    writing: asyncio.Task[list[Statement]] | None = None
+    async for batch in _batches(recogniser, raws, BATCH):
+        if writing is not None:
+            stored += await writing
+        writing = asyncio.create_task(store.add_statements(batch, audience=audience))
         seen += len(batch)
         if progress:
             progress(seen)
+    if writing is not None:
+        stored += await writing
     return IngestReport(seen, tuple(stored))

@@ -153,33 +153,41 @@ class Store(OutboxQueries, SourceQueries, MatrixQueries):
         async with self._write() as db:
             known = await self._existing_keys(db, list(unique))
             fresh = [(key, item) for key, item in unique.items() if key not in known]
+            # Ids are ours to give: BEGIN IMMEDIATE holds every other writer off.
+            first = await self._next_id(db)
+            stored = [
+                self._new_statement(first + n, item, fetched) for n, (_, item) in enumerate(fresh)
+            ]
+            published = [to_text(statement.published_at) for statement in stored]
+            sort_times = [moment or fetched for moment in published]
             await db.executemany(
-                "INSERT INTO statements (dedupe_key, text, url, source, published_at,"
-                " fetched_at, sort_at, imcwp, meeting) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO statements (id, dedupe_key, text, url, source, published_at,"
+                " fetched_at, sort_at, imcwp, meeting) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
+                        statement.id,
                         key,
-                        clean_text(item.raw.text),
-                        item.raw.url,
-                        item.raw.source,
-                        to_text(item.raw.published_at),
+                        statement.text,
+                        statement.url,
+                        statement.source,
+                        published_at,
                         fetched,
-                        to_text(item.raw.published_at) or fetched,
-                        int(item.recognition.imcwp),
-                        item.recognition.meeting,
+                        sort_at,
+                        int(statement.imcwp),
+                        statement.meeting,
                     )
-                    for key, item in fresh
+                    for (key, _), statement, published_at, sort_at in zip(
+                        fresh, stored, published, sort_times, strict=True
+                    )
                 ],
             )
-            ids = await self._ids_for_keys(db, [key for key, _ in fresh])
-            stored = [self._new_statement(ids[key], item, fetched) for key, item in fresh]
             await db.executemany(
                 "INSERT INTO statement_parties (party_id, sort_at, statement_id, position)"
                 " VALUES (?, ?, ?, ?)",
                 [
-                    (party, to_text(s.when), s.id, position)
-                    for s in stored
-                    for position, party in enumerate(s.parties)
+                    (party, sort_at, statement.id, position)
+                    for statement, sort_at in zip(stored, sort_times, strict=True)
+                    for position, party in enumerate(statement.parties)
                 ],
             )
             await db.executemany(
@@ -189,6 +197,12 @@ class Store(OutboxQueries, SourceQueries, MatrixQueries):
             if audience is not None:
                 await self._fan_out(db, stored, audience, fetched)
         return stored
+
+    @staticmethod
+    async def _next_id(db: aiosqlite.Connection) -> int:
+        async with db.execute("SELECT coalesce(max(id), 0) + 1 FROM statements") as cursor:
+            (first,) = await cursor.fetchone()
+        return first
 
     @staticmethod
     def _new_statement(statement_id: int, item: Recognised, fetched: str) -> Statement:
@@ -213,16 +227,6 @@ class Store(OutboxQueries, SourceQueries, MatrixQueries):
             async with db.execute(sql, chunk) as cursor:
                 found.update(row[0] for row in await cursor.fetchall())
         return found
-
-    async def _ids_for_keys(self, db: aiosqlite.Connection, keys: list[str]) -> dict[str, int]:
-        ids: dict[str, int] = {}
-        for chunk in _chunks(keys):
-            sql = (
-                f"SELECT dedupe_key, id FROM statements WHERE dedupe_key IN ({_marks(len(chunk))})"
-            )
-            async with db.execute(sql, chunk) as cursor:
-                ids.update((row[0], row[1]) for row in await cursor.fetchall())
-        return ids
 
     async def _statements(self, sql: str, params: Sequence = ()) -> list[Statement]:
         """Run a query over `statements` and attach what each row names, in query order."""
