@@ -197,16 +197,15 @@ async def _read_dumps(
 
 async def _ingest(config: Config, args: argparse.Namespace) -> int:
     dumps = await _read_dumps(config, args)
-    if args.json:
-        directory = load_directory(config)
-        recogniser = Recogniser(directory)
-        for _, raws in dumps:
-            for raw in raws:
-                print(_as_json(directory, recognise(recogniser, raw)), flush=True)
     if args.dry_run:
+        if args.json:
+            directory = load_directory(config)
+            _print_recognitions(directory, Recogniser(directory), dumps)
         print(f"dry run: {sum(len(r) for _, r in dumps)} statements, none stored", file=sys.stderr)
         return 0
     async with open_core(config) as core:
+        if args.json:
+            _print_recognitions(core.directory, core.recogniser, dumps)
         # A running bot's senders poll the outbox, so what is pushed here reaches its chats.
         audience = None if args.no_push else core.audience
         for name, raws in dumps:
@@ -222,6 +221,14 @@ async def _ingest(config: Config, args: argparse.Namespace) -> int:
                 report.repeated,
             )
     return 0
+
+
+def _print_recognitions(
+    directory: Directory, recogniser: Recogniser, dumps: list[tuple[str, list[RawStatement]]]
+) -> None:
+    for _, raws in dumps:
+        for raw in raws:
+            print(_as_json(directory, recognise(recogniser, raw)), flush=True)
 
 
 def _as_json(directory: Directory, found: Recognised) -> str:

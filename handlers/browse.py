@@ -48,11 +48,13 @@ async def party(services: Services, request: Request) -> Reply:
         return reply(
             f"There are {len(lookup.parties)} parties {where}. Which one?", items, buttons=buttons
         )
-    return unknown_party(services, query, "/party")
+    return unknown_party(services, query, lookup.suggestions, "/party")
 
 
-def unknown_party(services: Services, query: str, command: str) -> Reply:
-    suggestions = services.directory.find(query).suggestions
+def unknown_party(
+    services: Services, query: str, suggestions: tuple[Party, ...], command: str
+) -> Reply:
+    """No party by that name: offer the directory's closest names, each as a button."""
     if not suggestions:
         return reply(f"I know no party called “{query}”. /parties lists the ones I know.")
     items, buttons = choices(suggestions, command, services.directory)

@@ -39,7 +39,7 @@ def resolve_target(services: Services, text: str, command: str) -> Subscription 
     if target.parties:
         items, buttons = choices(target.parties, command, services.directory)
         return reply(f"“{text.strip()}” could be any of these. Which one?", items, buttons=buttons)
-    return unknown_party(services, text.strip(), command)
+    return unknown_party(services, text.strip(), target.suggestions, command)
 
 
 async def subscribe(services: Services, request: Request) -> Reply:
